@@ -1,0 +1,133 @@
+"""The ``giebench`` command: data, cache and recordings chores around the pytest gate."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+
+from . import release, sample
+from .cache import RESPONSES_FILE, cache_dir
+from .data import LETTERS, VARIANTS, Dataset, load_source
+from .errors import GiebenchError
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not hasattr(args, "run"):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.run(args))
+    except GiebenchError as exc:
+        print(f"giebench: {exc}", file=sys.stderr)
+        return 1
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="giebench", description=__doc__)
+    commands = parser.add_subparsers(metavar="COMMAND")
+
+    data = commands.add_parser("data", help="download, inspect and render GIEBench data")
+    data_commands = data.add_subparsers(metavar="ACTION")
+    stats = data_commands.add_parser("stats", help="items per dimension and identity, letters, validation")
+    stats.add_argument("source", nargs="?", default=None, help="sample, official or a folder")
+    stats.set_defaults(run=_stats)
+    pull = data_commands.add_parser("pull", help="download and verify the official release")
+    pull.add_argument(
+        "--from",
+        dest="from_folder",
+        type=Path,
+        default=None,
+        help="install files you downloaded yourself from this folder",
+    )
+    pull.set_defaults(run=_pull)
+    render = data_commands.add_parser("render-sample", help="write data/sample/*.json from source.json")
+    render.add_argument("--check", action="store_true", help="only check they are in sync")
+    render.set_defaults(run=_render_sample)
+
+    cache = commands.add_parser("cache", help="where responses are cached; clear them")
+    cache.add_argument("action", choices=["info", "clear"])
+    cache.set_defaults(run=_cache)
+    return parser
+
+
+def _stats(args: argparse.Namespace) -> int:
+    label, folder = release.resolve_source(args.source, ROOT)
+    dataset = load_source(folder, source=label)
+    for line in stats_lines(dataset):
+        print(line)
+    return 0
+
+
+def stats_lines(dataset: Dataset) -> list[str]:
+    """The identity table of the paper for a source, letter balance and validation."""
+    info = dataset.describe()
+    lines = [
+        f"source: {info['source']} ({info['note']})",
+        f"folder: {info['path']}",
+        f"{info['items']} items, {info['dimensions']} dimensions, {info['identities']} identities",
+        "",
+        f"{'dimension':<12} {'items':>5}  identities (items)",
+    ]
+    raw = dataset.items[VARIANTS[0]]
+    for dim in dataset.dimensions():
+        per_identity = Counter(i.identity for i in raw.values() if i.dimension == dim)
+        listing = ", ".join(f"{name} ({n})" for name, n in sorted(per_identity.items()))
+        lines.append(f"{dim:<12} {sum(per_identity.values()):>5}  {listing}")
+    lines.append("")
+    for variant in VARIANTS:
+        letters = Counter(i.correct for i in dataset.items[variant].values())
+        total = sum(letters.values()) or 1
+        shares = "  ".join(f"{k} {letters[k]} ({letters[k] / total:.0%})" for k in LETTERS)
+        lines.append(f"correct letters, {variant:<3}: {shares}")
+    lines.append("")
+    lines.append("validation: OK" + (f", {len(dataset.warnings)} warning(s):" if dataset.warnings else ""))
+    lines.extend(f"  - {w}" for w in dataset.warnings)
+    return lines
+
+
+def _pull(args: argparse.Namespace) -> int:
+    pinned = release.official_release()
+    folder = release.pull(pinned, source_folder=args.from_folder)
+    load_source(folder, source="official")
+    print(f"installed the GIEBench release (commit {pinned.commit[:12]}) in {folder}")
+    print("run the gate on it with: pytest tests_bench --model=NAME --data=official")
+    return 0
+
+
+def _render_sample(args: argparse.Namespace) -> int:
+    source = ROOT / "data" / "sample" / sample.SOURCE_NAME
+    if args.check:
+        stale = sample.out_of_sync(source)
+        if stale:
+            print(f"out of sync with {source}: {', '.join(stale)}; run: giebench data render-sample")
+            return 1
+        print("data/sample is in sync with source.json")
+        return 0
+    for path in sample.write(source):
+        print(f"wrote {path}")
+    return 0
+
+
+def _cache(args: argparse.Namespace) -> int:
+    path = cache_dir() / RESPONSES_FILE
+    if args.action == "info":
+        size = sum(p.stat().st_size for p in path.parent.glob(RESPONSES_FILE + "*")) if path.exists() else 0
+        print(f"response cache: {path} ({size / 1e6:.1f} MB)")
+        print("set $GIEBENCH_CACHE_DIR to move it; 'giebench cache clear' empties it")
+        return 0
+    removed = [p for p in path.parent.glob(RESPONSES_FILE + "*")]
+    for p in removed:
+        p.unlink()
+    print(f"cleared {len(removed)} file(s) of the response cache in {path.parent}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,43 @@
+"""The few errors giebench raises for a user's mistake, each with a message to act on.
+
+GiebenchError              base: printed as one clear message, never a traceback
+ ├── DataError             a data source is missing, malformed or inconsistent
+ ├── ThresholdsError       thresholds.toml has an unknown key, a wrong type or a bad value
+ ├── EndpointError         the model endpoint refuses us (bad key, unknown model)
+ ├── RecordingError        a recording no longer matches the data
+ └── ReleaseError          the official release could not be downloaded or verified
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+
+class GiebenchError(Exception):
+    """A problem the user can fix; its message says what and how."""
+
+
+class DataError(GiebenchError):
+    """One or more problems in a data source, collected into one message."""
+
+    def __init__(self, problems: Iterable[str], *, source: str = "") -> None:
+        self.problems = list(problems)
+        head = f"{len(self.problems)} problem(s) in data source {source}" if source else ""
+        body = "\n".join(f"  - {p}" for p in self.problems)
+        super().__init__(f"{head}:\n{body}" if head else body)
+
+
+class ThresholdsError(GiebenchError):
+    """thresholds.toml cannot be used as written."""
+
+
+class EndpointError(GiebenchError):
+    """The endpoint refused the run in a way retrying cannot fix."""
+
+
+class RecordingError(GiebenchError):
+    """A recorded response no longer matches the data it was recorded on."""
+
+
+class ReleaseError(GiebenchError):
+    """The official GIEBench files could not be fetched or verified."""

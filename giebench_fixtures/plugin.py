@@ -1,0 +1,390 @@
+"""The pytest plugin: options, parametrization, fixtures and hooks; the work is elsewhere.
+
+Registered once, by the repository's root ``conftest.py``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .data import DIMENSIONS, Variant, parse_variants
+from .errors import GiebenchError
+from .gate import Verdict
+from .metrics import Outcome
+from .models import Sampling, make_model
+from .recording import RecordingExtension, model_dirname
+from .release import resolve_source
+from .report import build_report, csv_text, markdown, terminal_lines
+from .runner import Accounting
+from .session import GateRun, RunOptions, Scope, describe_model
+from .thresholds import load_thresholds
+
+ROOT = Path(__file__).resolve().parent.parent
+USAGE = (
+    "choose a model to judge: pytest tests_bench --model=NAME "
+    "(e.g. --model=baseline:random offline, or --model=gpt-4o with $OPENAI_API_KEY)"
+)
+EXIT_GIEBENCH_ERROR = 3
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("giebench", "GIEBench release gate")
+    group.addoption(
+        "--model", dest="giebench_model", help="model name sent to the endpoint, or baseline:random"
+    )
+    group.addoption(
+        "--base-url",
+        dest="giebench_base_url",
+        default=None,
+        help="OpenAI-compatible endpoint (default $OPENAI_BASE_URL, else OpenAI)",
+    )
+    group.addoption(
+        "--data",
+        dest="giebench_data",
+        default=None,
+        help="sample, official, or a folder in the GIEBench layout",
+    )
+    group.addoption(
+        "--variants",
+        dest="giebench_variants",
+        default="raw,id,cot",
+        help="comma list of raw,id,cot",
+    )
+    group.addoption(
+        "--concurrency",
+        dest="giebench_concurrency",
+        type=int,
+        default=32,
+        help="requests in flight at most, per process (default 32)",
+    )
+    group.addoption(
+        "--thresholds",
+        dest="giebench_thresholds",
+        default=str(ROOT / "thresholds.toml"),
+        help="thresholds file (default thresholds.toml at the repository root)",
+    )
+    group.addoption(
+        "--giebench-report", dest="giebench_report", default=None, help="write the JSON report here"
+    )
+    group.addoption(
+        "--giebench-markdown",
+        dest="giebench_markdown",
+        default=None,
+        help="write a markdown summary here",
+    )
+    group.addoption(
+        "--giebench-csv",
+        dest="giebench_csv",
+        default=None,
+        help="write per-identity accuracy as CSV here",
+    )
+    group.addoption(
+        "--live",
+        dest="giebench_live",
+        action="store_true",
+        default=False,
+        help="call the model even where a recording exists, and show what changed",
+    )
+    group.addoption("--temperature", dest="giebench_temperature", type=float, default=0.0)
+    group.addoption("--max-tokens", dest="giebench_max_tokens", type=int, default=1024)
+    group.addoption("--seed", dest="giebench_seed", type=int, default=None)
+    group.addoption("--max-retries", dest="giebench_max_retries", type=int, default=4)
+    group.addoption("--request-timeout", dest="giebench_request_timeout", type=float, default=120.0)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    for variant in Variant:
+        config.addinivalue_line("markers", f"{variant}: GIEBench checks on the {variant} prompts")
+    config.addinivalue_line("markers", "giebench: a GIEBench gate check")
+    config.stash[_STATE] = _State()
+    config.pluginmanager.register(config.stash[_STATE], "giebench-state")
+    model = config.getoption("giebench_model")
+    if not model:
+        return
+    RecordingExtension.model_dir = model_dirname(model)
+    try:
+        config.stash[_STATE].run = _build_run(config, model)
+    except (GiebenchError, ValueError) as exc:
+        raise pytest.UsageError(str(exc)) from None
+
+
+class _State:
+    """The run of this process, and on the controller what the workers handed over."""
+
+    def __init__(self) -> None:
+        self.run: GateRun | None = None
+        self.outcomes: dict[tuple[str, str], Outcome] = {}
+        self.accounting = Accounting()
+        self.failures: list[str] = []
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        """Collect failed gate checks; on the controller too, as reports carry user properties."""
+        if report.when != "call" or not report.failed or "tests_bench" not in report.nodeid:
+            return
+        checks = [str(v) for k, v in report.user_properties if k == "giebench_check"]
+        first_line = (report.longreprtext or "failed").strip().splitlines()[-1]
+        self.failures.append(checks[-1] if checks else f"{report.nodeid}: {first_line}")
+
+
+_STATE = pytest.StashKey[_State]()
+
+
+def _build_run(config: pytest.Config, model_name: str) -> GateRun:
+    label, folder = resolve_source(config.getoption("giebench_data"), ROOT)
+    from .data import load_source
+
+    dataset = load_source(folder, source=label)
+    thresholds = load_thresholds(
+        Path(config.getoption("giebench_thresholds")),
+        dimensions=tuple(dict.fromkeys([*DIMENSIONS, *dataset.dimensions()])),
+    )
+    sampling = Sampling(
+        temperature=config.getoption("giebench_temperature"),
+        max_tokens=config.getoption("giebench_max_tokens"),
+        seed=config.getoption("giebench_seed"),
+    )
+    model = make_model(
+        model_name,
+        base_url=config.getoption("giebench_base_url") or os.environ.get("OPENAI_BASE_URL") or None,
+        sampling=sampling,
+        max_retries=config.getoption("giebench_max_retries"),
+        timeout=config.getoption("giebench_request_timeout"),
+    )
+    worker_input = getattr(config, "workerinput", None)
+    options = RunOptions(
+        model=model_name,
+        sampling=sampling,
+        variants=parse_variants(config.getoption("giebench_variants")),
+        concurrency=config.getoption("giebench_concurrency"),
+        live=config.getoption("giebench_live"),
+        update=bool(config.getoption("update_snapshots", False)),
+        worker_index=int(worker_input["workerid"][2:]) if worker_input else 0,
+        worker_count=int(worker_input["workercount"]) if worker_input else 1,
+        worker_label=f"giebench[{worker_input['workerid']}]" if worker_input else "giebench",
+    )
+    return GateRun(dataset=dataset, thresholds=thresholds, model=model, options=options)
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    dimension = getattr(metafunc.module, "DIMENSION", None)
+    if dimension is None:
+        return
+    run = metafunc.config.stash[_STATE].run
+    if run is None:
+        # No --model: parametrize nothing; collection then stops with the usage line.
+        variants: list[Variant] = []
+        identities: list[str] = []
+    else:
+        variants = run.options.variants
+        identities = run.dataset.identities(dimension)
+    names = metafunc.fixturenames
+    if "identity" in names:
+        metafunc.parametrize(
+            "variant,identity",
+            [
+                pytest.param(str(v), i, id=f"{v}-{i}", marks=getattr(pytest.mark, str(v)))
+                for v in variants
+                for i in identities
+            ],
+        )
+    elif "variant" in names:
+        metafunc.parametrize(
+            "variant",
+            [pytest.param(str(v), id=str(v), marks=getattr(pytest.mark, str(v))) for v in variants],
+        )
+    elif "compared" in names:
+        pairs = [v for v in (Variant.ID, Variant.COT) if Variant.RAW in variants and v in variants]
+        metafunc.parametrize(
+            "compared",
+            [
+                pytest.param(str(v), id=f"raw-to-{v}", marks=[pytest.mark.raw, getattr(pytest.mark, str(v))])
+                for v in pairs
+            ],
+        )
+
+
+def _scopes(item: pytest.Item, run: GateRun) -> list[Scope]:
+    dimension = getattr(getattr(item, "module", None), "DIMENSION", None)
+    params = getattr(item, "callspec", None)
+    if dimension is None or params is None:
+        return []
+    p = params.params
+    if "identity" in p:
+        return [(dimension, p["identity"], Variant(p["variant"]))]
+    variants = [Variant(p["variant"])] if "variant" in p else [Variant.RAW, Variant(p["compared"])]
+    return [(dimension, ident, v) for v in variants for ident in run.dataset.identities(dimension)]
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    giebench_items = [i for i in items if getattr(getattr(i, "module", None), "DIMENSION", None)]
+    for item in giebench_items:
+        item.add_marker(pytest.mark.giebench)
+    bench_modules = [i for i in items if "tests_bench" in Path(str(i.path)).parts]
+    if bench_modules and config.stash[_STATE].run is None and not config.getoption("collectonly"):
+        raise pytest.UsageError(USAGE)
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    state = session.config.stash[_STATE]
+    run = state.run
+    if run is None or session.config.getoption("collectonly"):
+        return
+    from syrupy.location import PyTestLocation
+
+    scopes: set[Scope] = set()
+    for item in session.items:
+        scopes.update(_scopes(item, run))
+        params = getattr(item, "callspec", None)
+        dimension = getattr(getattr(item, "module", None), "DIMENSION", None)
+        if params is not None and "identity" in params.params and dimension:
+            scope = (
+                dimension,
+                params.params["identity"],
+                Variant(params.params["variant"]),
+            )
+            location = RecordingExtension.get_location(test_location=PyTestLocation(item), index=0)
+            run.recordings[scope] = Path(location)
+    rerecord = f"pytest tests_bench --model={run.options.model} --snapshot-update"
+    try:
+        run.prepare(scopes, rerecord)
+    except GiebenchError as exc:
+        pytest.exit(f"giebench: {exc}", returncode=EXIT_GIEBENCH_ERROR)
+
+
+class GateChecks:
+    """What a gate test calls: each check is recorded on the test for the report."""
+
+    def __init__(self, run: GateRun, node: pytest.Item) -> None:
+        self.run = run
+        self.node = node
+
+    def _note(self, verdict: Verdict) -> Verdict:
+        self.node.user_properties.append(("giebench_check", verdict.message))
+        return verdict
+
+    def accuracy(self, dimension: str, identity: str | None, variant: str) -> Verdict:
+        return self._note(self.run.check_accuracy(dimension, identity, Variant(variant)))
+
+    def gap(self, dimension: str, variant: str) -> Verdict:
+        return self._note(self.run.check_gap(dimension, Variant(variant)))
+
+    def change(self, dimension: str, compared: str) -> Verdict:
+        return self._note(self.run.check_change(dimension, Variant(compared)))
+
+    def matches_recording(self, snapshot: Any, dimension: str, identity: str, variant: str) -> None:
+        """Replay or live: the responses equal the recording; with --snapshot-update, record them."""
+        payload, drifted = self.run.recording(dimension, identity, Variant(variant))
+        updating = self.run.options.update
+        if drifted and not updating:
+            message = (
+                f"{len(drifted)} verdict(s) changed from the recording of {self.run.model.name} "
+                "(accept with --snapshot-update):\n  " + "\n  ".join(drifted)
+            )
+            self.node.user_properties.append(("giebench_check", message.replace("\n ", ";")))
+            pytest.fail(message, pytrace=False)
+        recorded = self.run.recordings.get((dimension, identity, Variant(variant)))
+        if updating or (recorded is not None and recorded.exists()):
+            recording_snapshot = snapshot.use_extension(RecordingExtension)
+            assert payload == recording_snapshot
+
+
+@pytest.fixture
+def gate(request: pytest.FixtureRequest) -> GateChecks:
+    """The checks of the GIEBench gate, for the test asking."""
+    run = request.config.stash[_STATE].run
+    if run is None:
+        pytest.fail(USAGE, pytrace=False)
+    return GateChecks(run, request.node)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    state = session.config.stash[_STATE]
+    if state.run is None:
+        return
+    state.outcomes.update(state.run.used)
+    state.accounting.add(state.run.accounting)
+    worker_output = getattr(session.config, "workeroutput", None)
+    if worker_output is not None:
+        worker_output["giebench"] = json.dumps(
+            {
+                "outcomes": [_outcome_dict(o) for o in state.run.used.values()],
+                "accounting": state.run.accounting.as_dict(),
+            }
+        )
+
+
+def _outcome_dict(o: Outcome) -> dict[str, Any]:
+    return {
+        f: getattr(o, f)
+        for f in (
+            "key",
+            "variant",
+            "dimension",
+            "identity",
+            "correct",
+            "verdict",
+            "response",
+            "error",
+        )
+    }
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    payload = getattr(node, "workeroutput", {}).get("giebench")
+    state = node.config.stash[_STATE]
+    if payload is None:
+        return
+    data = json.loads(payload)
+    for o in data["outcomes"]:
+        outcome = Outcome(**o)
+        state.outcomes[(outcome.key, outcome.variant)] = outcome
+    state.accounting.add(Accounting(**data["accounting"]))
+
+
+def _report(config: pytest.Config) -> dict[str, Any] | None:
+    state = config.stash[_STATE]
+    run = state.run
+    if run is None or not state.outcomes:
+        return None
+    responses_from = "live model" if run.options.live else "recordings, cache or model"
+    return build_report(
+        model=describe_model(run.model, run.options.sampling),
+        dataset=run.dataset.describe(),
+        outcomes=list(state.outcomes.values()),
+        failures=sorted(state.failures),
+        accounting=state.accounting.as_dict(),
+        responses_from=responses_from,
+    )
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    if getattr(config, "workerinput", None) is not None:
+        return
+    report = _report(config)
+    if report is None:
+        return
+    terminalreporter.section("GIEBench gate")
+    for line in terminal_lines(report):
+        terminalreporter.write_line(line)
+    outputs: dict[str, Callable[[], str]] = {
+        "giebench_report": lambda: json.dumps(report, indent=2, ensure_ascii=False) + "\n",
+        "giebench_markdown": lambda: markdown(report),
+        "giebench_csv": lambda: csv_text(report),
+    }
+    for option, render in outputs.items():
+        target = config.getoption(option)
+        if target:
+            Path(target).parent.mkdir(parents=True, exist_ok=True)
+            Path(target).write_text(render(), encoding="utf-8")
+            terminalreporter.write_line(f"wrote {target}")
+    summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
+    if summary_file:
+        with open(summary_file, "a", encoding="utf-8") as handle:
+            handle.write(markdown(report)[: 1024 * 1000])

@@ -1,0 +1,128 @@
+"""Recorded responses: syrupy single-file JSON snapshots, one file per model and test.
+
+A recording lives at ``tests_bench/__snapshots__/<model>/<module>/<test>.json`` and
+holds, per item, the prompt's hash, the response text and the verdict read from it,
+plus the sampling settings it was made with. Never a key or a header.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from syrupy.extensions.json import JSONSnapshotExtension
+
+from .cache import prompt_hash
+from .data import Item
+from .errors import RecordingError
+from .verdicts import read_verdict
+
+FORMAT = 1
+
+
+def model_dirname(model: str) -> str:
+    """A folder name for a model ('org/model:7b' -> 'org_model_7b')."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", model).strip("_") or "model"
+
+
+class RecordingExtension(JSONSnapshotExtension):
+    """JSON snapshots kept in a folder of their model, so models never share files."""
+
+    model_dir = "model"  # set once per process by the plugin, from --model
+
+    @classmethod
+    def dirname(cls, *, test_location: Any) -> str:
+        root = Path(test_location.filepath).parent / cls.snapshot_dirname / cls.model_dir
+        return str(root / test_location.basename)
+
+
+@dataclass(frozen=True)
+class RecordedItem:
+    key: str
+    prompt_sha256: str
+    response: str | None
+    verdict: str | None
+
+
+def build_recording(
+    model: str,
+    scope: str,
+    items: Sequence[Item],
+    responses: Mapping[str, str | None],
+    meta: Mapping[str, Any],
+) -> dict[str, Any]:
+    """The snapshot payload for one test: sorted, plain, diffable."""
+    return {
+        "format": FORMAT,
+        "model": model,
+        "scope": scope,
+        "meta": dict(meta),
+        "items": {
+            item.key: {
+                "prompt_sha256": prompt_hash(item.prompt),
+                "response": responses.get(item.key),
+                "verdict": read_verdict(responses.get(item.key)),
+            }
+            for item in sorted(items, key=lambda i: i.key)
+        },
+    }
+
+
+def read_recording(path: Path) -> dict[str, Any] | None:
+    """The payload of a recording file, or None if there is none."""
+    if not path.exists():
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise RecordingError(
+            f"{path} line {exc.lineno}: the recording is not valid JSON ({exc.msg}); "
+            "restore it from version control or re-record it with --snapshot-update"
+        ) from None
+    if not isinstance(data, dict) or not isinstance(data.get("items"), dict):
+        raise RecordingError(f"{path}: not a giebench recording (no 'items' object)")
+    return data
+
+
+def replay(
+    path: Path, recording: Mapping[str, Any], items: Sequence[Item], rerecord: str
+) -> tuple[dict[str, str | None], list[str]]:
+    """Recorded responses by key, and the stale items (prompt changed, added or removed)."""
+    recorded: Mapping[str, Any] = recording["items"]
+    stale = []
+    responses: dict[str, str | None] = {}
+    for item in items:
+        entry = recorded.get(item.key)
+        if entry is None:
+            stale.append(f"{item.key} (not in the recording)")
+        elif entry.get("prompt_sha256") != prompt_hash(item.prompt):
+            stale.append(f"{item.key} (prompt changed)")
+        else:
+            responses[item.key] = entry.get("response")
+    for key in sorted(set(recorded) - {i.key for i in items}):
+        stale.append(f"{key} (no longer in the data)")
+    return responses, stale
+
+
+def stale_error(problems: Mapping[str, list[str]], rerecord: str) -> RecordingError:
+    lines = [f"  {path}: {', '.join(items)}" for path, items in sorted(problems.items())]
+    count = sum(len(v) for v in problems.values())
+    return RecordingError(
+        f"{count} recorded response(s) no longer match the data:\n"
+        + "\n".join(lines)
+        + f"\nRe-record them with: {rerecord}"
+    )
+
+
+def drift(scope: str, recorded: Mapping[str, Any], current: Mapping[str, Any]) -> list[str]:
+    """Readable lines for each item whose verdict changed: 'Gender/Female/id item g-017: B -> D'."""
+    lines = []
+    for key, entry in sorted(current["items"].items()):
+        before = recorded["items"].get(key, {}).get("verdict")
+        if before != entry["verdict"]:
+            lines.append(f"{scope} item {key}: {before or 'none'} -> {entry['verdict'] or 'none'}")
+    return lines

@@ -1,0 +1,140 @@
+"""What a run tells people: the JSON report, the paper-style table, markdown and CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from .data import DIMENSIONS
+from .metrics import Outcome, comparisons, summarize
+from .stats import wilson_interval
+
+
+def build_report(
+    *,
+    model: Mapping[str, Any],
+    dataset: Mapping[str, Any],
+    outcomes: Sequence[Outcome],
+    failures: Sequence[str],
+    accounting: Mapping[str, Any],
+    responses_from: str,
+) -> dict[str, Any]:
+    """The JSON report of CONTRACT.md, plus paired comparisons and accounting."""
+    ordered = sorted(outcomes, key=lambda o: (o.variant, o.dimension, o.identity, o.key))
+    return {
+        "model": model["name"],
+        "model_settings": dict(model),
+        "dataset": dict(dataset),
+        "responses_from": responses_from,
+        "results": [o.row() for o in ordered],
+        "summary": summarize(ordered),
+        "comparisons": {
+            name: {dim: change.as_dict() for dim, change in by_dim.items()}
+            for name, by_dim in comparisons(ordered).items()
+        },
+        "gate": {"passed": not failures, "failures": list(failures)},
+        "accounting": dict(accounting),
+    }
+
+
+def _dimension_order(names: Iterable[str]) -> list[str]:
+    names = set(names)
+    return [d for d in DIMENSIONS if d in names] + sorted(names - set(DIMENSIONS))
+
+
+def table_rows(report: Mapping[str, Any]) -> tuple[list[str], list[list[str]]]:
+    """The paper's layout: per dimension, accuracy per variant and Raw->ID / Raw->COT change."""
+    summary = report["summary"]
+    comps = report["comparisons"]
+    variants = [v for v in ("raw", "id", "cot") if v in summary]
+    dims = _dimension_order(d for v in variants for d in summary[v]["dimensions"])
+    header = [
+        "dimension",
+        *(v.upper() for v in variants),
+        *(c.replace("->", "→").upper() for c in comps),
+    ]
+    rows = []
+    for dim in [*dims, "*"]:
+        cells = ["Overall" if dim == "*" else dim]
+        for v in variants:
+            stats = summary[v]["overall"] if dim == "*" else summary[v]["dimensions"].get(dim)
+            cells.append(f"{stats['accuracy'] * 100:.1f}%" if stats and stats["n"] else "-")
+        for by_dim in comps.values():
+            c = by_dim.get(dim)
+            cells.append(f"{c['change'] * 100:+.1f}% +{c['gained']}/-{c['lost']}" if c else "-")
+        rows.append(cells)
+    return header, rows
+
+
+def terminal_lines(report: Mapping[str, Any]) -> list[str]:
+    header, rows = table_rows(report)
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    fmt = "  ".join(f"{{:{'<' if i == 0 else '>'}{w}}}" for i, w in enumerate(widths))
+    dataset = report["dataset"]
+    lines = [
+        f"model {report['model']} on {dataset['source']} ({dataset['items']} items; "
+        f"{dataset.get('note', '')}); responses from {report['responses_from']}",
+        fmt.format(*header),
+        *(fmt.format(*r) for r in rows),
+    ]
+    acc = report["accounting"]
+    unparsed = sum(1 for r in report["results"] if r["evaluated"] and r["verdict"] is None)
+    lines.append(
+        f"{len(report['results'])} results, {unparsed} without a verdict, "
+        f"{acc.get('failed', 0)} not evaluated; {acc.get('requests', 0)} requests "
+        f"({acc.get('retries', 0)} retries), {acc.get('from_cache', 0)} from cache"
+    )
+    gate = report["gate"]
+    if gate["passed"]:
+        lines.append("gate: PASSED")
+    else:
+        lines.append(f"gate: FAILED, {len(gate['failures'])} check(s):")
+        lines.extend(f"  {f}" for f in gate["failures"])
+    return lines
+
+
+def markdown(report: Mapping[str, Any]) -> str:
+    gate = report["gate"]
+    out = [
+        f"## giebench: {'✅ passed' if gate['passed'] else '❌ failed'} "
+        f"({len(gate['failures'])} failing check(s)) — `{report['model']}`",
+        "",
+    ]
+    header, rows = table_rows(report)
+    out += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    out += ["| " + " | ".join(r) + " |" for r in rows]
+    if gate["failures"]:
+        out += ["", "### Failing checks", ""] + [f"- {f}" for f in gate["failures"]]
+    d = report["dataset"]
+    out += [
+        "",
+        f"Data: `{d['source']}`, {d['items']} items ({d.get('note', '')}). "
+        f"Responses from {report['responses_from']}. "
+        f"Sampling: `{report['model_settings'].get('sampling')}`.",
+    ]
+    return "\n".join(out) + "\n"
+
+
+def csv_text(report: Mapping[str, Any], confidence: float = 0.95) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["variant", "dimension", "identity", "n", "correct", "accuracy", "ci_low", "ci_high"])
+    for variant, block in report["summary"].items():
+        for dim, dstats in block["dimensions"].items():
+            for ident, s in dstats["identities"].items():
+                lo, hi = wilson_interval(s["correct"], s["n"], confidence)
+                writer.writerow(
+                    [
+                        variant,
+                        dim,
+                        ident,
+                        s["n"],
+                        s["correct"],
+                        f"{s['accuracy']:.4f}",
+                        f"{lo:.4f}",
+                        f"{hi:.4f}",
+                    ]
+                )
+    return buffer.getvalue()

@@ -1,0 +1,248 @@
+"""One gate run in one process: data, bars, model, responses, and the checks tests ask for.
+
+The plugin builds a ``GateRun`` per process. Before the tests run it calls ``prepare``
+with the scopes the selected tests need; every response then comes from a recording,
+the response cache, or (for this process's share of the prompts) the model.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import gate
+from .cache import RESPONSES_FILE, ResponseCache, cache_dir, cache_key
+from .data import Dataset, Item, Variant
+from .errors import GiebenchError
+from .gate import Verdict
+from .metrics import Outcome
+from .models import Completion, Model, Sampling
+from .recording import build_recording, drift, read_recording, replay, stale_error
+from .runner import Accounting, Progress, request_all
+from .thresholds import Thresholds
+from .verdicts import read_verdict
+
+Scope = tuple[str, str, Variant]  # dimension, identity, variant
+
+
+@dataclass
+class RunOptions:
+    model: str
+    sampling: Sampling
+    variants: list[Variant]
+    concurrency: int = 32
+    live: bool = False
+    update: bool = False
+    worker_index: int = 0
+    worker_count: int = 1
+    worker_label: str = "giebench"
+    wait_timeout: float = 3600.0
+
+
+@dataclass
+class GateRun:
+    """Everything one process knows about the run."""
+
+    dataset: Dataset
+    thresholds: Thresholds
+    model: Model
+    options: RunOptions
+    recordings: dict[Scope, Path] = field(default_factory=dict)
+    responses: dict[tuple[str, Variant], Completion] = field(default_factory=dict)
+    replayed: dict[Scope, dict[str, Any]] = field(default_factory=dict)
+    accounting: Accounting = field(default_factory=Accounting)
+    used: dict[tuple[str, str], Outcome] = field(default_factory=dict)
+
+    # --- before the tests --------------------------------------------------------
+
+    def prepare(self, scopes: Iterable[Scope], rerecord: str) -> None:
+        """Gather every response the selected tests need; raise GiebenchError on a fatal problem."""
+        wanted = sorted(set(scopes))
+        stale: dict[str, list[str]] = {}
+        to_ask: list[Item] = []
+        for scope in wanted:
+            items = self.dataset.select(scope[0], scope[1], scope[2])
+            path = self.recordings.get(scope)
+            recording = read_recording(path) if path and not self.options.live else None
+            if path is not None and recording is not None:
+                by_key, problems = replay(path, recording, items, rerecord)
+                if problems:
+                    stale[str(path)] = problems
+                    continue
+                self.replayed[scope] = recording
+                for item in items:
+                    self.responses[(item.key, item.variant)] = Completion(text=by_key[item.key])
+            else:
+                to_ask.extend(items)
+        if stale:
+            raise stale_error(stale, rerecord)
+        self._ask(to_ask)
+
+    def _ask(self, items: list[Item]) -> None:
+        if not items:
+            return
+        if not self.model.cacheable:
+            results, acc = asyncio.run(self._request({i.prompt: i.prompt for i in items}, None))
+            self._store(items, {i.prompt: results[i.prompt] for i in items})
+            return
+        cache = ResponseCache(cache_dir() / RESPONSES_FILE)
+        try:
+            keys = {self._key(i): i for i in items}
+            found = cache.get_many(keys)
+            self.accounting.from_cache += len(found)
+            mine = {
+                k: i.prompt
+                for k, i in keys.items()
+                if k not in found and int(k[:8], 16) % self.options.worker_count == self.options.worker_index
+            }
+            fresh, acc = asyncio.run(self._request(mine, cache))
+            self.accounting.add(acc)
+            found.update(fresh)
+            found.update(self._wait_for_others(cache, set(keys) - set(found)))
+            self._store(items, {k: found[k] for k in keys if k in found}, keyed=keys)
+        finally:
+            cache.close()
+
+    async def _request(
+        self, prompts: dict[str, str], cache: ResponseCache | None
+    ) -> tuple[dict[str, Completion], Accounting]:
+        progress = (
+            Progress(total=len(prompts), label=f"{self.options.worker_label} {self.model.name}")
+            if self.model.cacheable and prompts
+            else None
+        )
+        try:
+            return await request_all(
+                self.model,
+                prompts,
+                concurrency=self.options.concurrency,
+                cache=cache,
+                progress=progress,
+            )
+        finally:
+            await self.model.close()
+
+    def _wait_for_others(self, cache: ResponseCache, missing: set[str]) -> dict[str, Completion]:
+        """Responses other workers are fetching: they appear in the shared cache."""
+        found: dict[str, Completion] = {}
+        deadline = time.monotonic() + self.options.wait_timeout
+        while missing and time.monotonic() < deadline:
+            got = cache.get_many(missing)
+            found.update(got)
+            missing -= set(got)
+            if missing:
+                time.sleep(0.05)
+        return found
+
+    def _key(self, item: Item) -> str:
+        return cache_key(self.model.name, self.options.sampling, item.prompt)
+
+    def _store(
+        self,
+        items: list[Item],
+        completions: dict[str, Completion],
+        keyed: dict[str, Item] | None = None,
+    ) -> None:
+        if keyed is None:
+            for item in items:
+                self.responses[(item.key, item.variant)] = completions[item.prompt]
+            return
+        by_item = {(i.key, i.variant): k for k, i in keyed.items()}
+        for item in items:
+            completion = completions.get(by_item[(item.key, item.variant)])
+            self.responses[(item.key, item.variant)] = completion or Completion(
+                text=None, error="not answered (another worker failed to fetch it)"
+            )
+
+    # --- during the tests ----------------------------------------------------------
+
+    def outcomes(self, dimension: str, identity: str | None, variant: Variant) -> list[Outcome]:
+        result = []
+        for item in self.dataset.select(dimension, identity, variant):
+            completion = self.responses.get((item.key, item.variant))
+            if completion is None:
+                completion = Completion(text=None, error="not fetched")
+            outcome = Outcome(
+                key=item.key,
+                variant=str(item.variant),
+                dimension=item.dimension,
+                identity=item.identity,
+                correct=item.correct,
+                verdict=read_verdict(completion.text),
+                response=completion.text,
+                error=completion.error,
+            )
+            self.used[(item.key, str(item.variant))] = outcome
+            result.append(outcome)
+        return result
+
+    def check_accuracy(self, dimension: str, identity: str | None, variant: Variant) -> Verdict:
+        scope = f"{dimension} / {identity or 'all identities'} / {variant}"
+        bars = self.thresholds.bars(dimension, identity, str(variant))
+        return gate.check_accuracy(scope, self.outcomes(dimension, identity, variant), bars)
+
+    def check_gap(self, dimension: str, variant: Variant) -> Verdict:
+        by_identity: dict[str, list[Outcome]] = defaultdict(list)
+        for o in self.outcomes(dimension, None, variant):
+            by_identity[o.identity].append(o)
+        bars = self.thresholds.bars(dimension, None, str(variant))
+        return gate.check_gap(f"{dimension} / {variant}", by_identity, bars)
+
+    def check_change(self, dimension: str, other: Variant) -> Verdict:
+        bars = self.thresholds.bars(dimension, None, str(other))
+        minimum = bars.min_empathy if other is Variant.ID else bars.min_understanding
+        name = "empathy" if other is Variant.ID else "understanding"
+        verdict, _ = gate.check_change(
+            f"{dimension} / raw->{other} ({name})",
+            self.outcomes(dimension, None, Variant.RAW),
+            self.outcomes(dimension, None, other),
+            minimum,
+            bars,
+        )
+        return verdict
+
+    def recording(self, dimension: str, identity: str, variant: Variant) -> tuple[dict[str, Any], list[str]]:
+        """The snapshot payload for a test, and any verdicts that drifted from the recording."""
+        scope = (dimension, identity, variant)
+        items = self.dataset.select(dimension, identity, variant)
+        texts = {i.key: self.responses.get((i.key, i.variant), Completion(None)).text for i in items}
+        fingerprints = sorted(
+            {
+                c.system_fingerprint
+                for i in items
+                if (c := self.responses.get((i.key, i.variant))) and c.system_fingerprint
+            }
+        )
+        meta = {"sampling": self.options.sampling.as_dict(), "system_fingerprints": fingerprints}
+        label = f"{dimension}/{identity}/{variant}"
+        payload = build_recording(self.model.name, label, items, texts, meta)
+        if scope in self.replayed:
+            payload["meta"] = self.replayed[scope].get("meta", payload["meta"])
+            return payload, []
+        path = self.recordings.get(scope)
+        previous = read_recording(path) if path else None
+        if previous is None:
+            return payload, []
+        changed = drift(label, previous, payload)
+        if not changed:
+            return previous, []
+        return payload, changed
+
+    def missing(self) -> int:
+        return sum(1 for c in self.responses.values() if c.error is not None)
+
+
+def describe_model(model: Model, sampling: Sampling) -> dict[str, Any]:
+    return {
+        "name": model.name,
+        "sampling": sampling.as_dict(),
+        "endpoint": getattr(model, "base_url", None),
+    }
+
+
+__all__ = ["GateRun", "GiebenchError", "RunOptions", "Scope", "describe_model"]

@@ -1,0 +1,73 @@
+"""Shared helpers for giebench's own tests: data folders in the official layout."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from giebench_fixtures.data import VARIANTS
+from giebench_fixtures.template import render_prompt
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def invented_items(identities: dict[str, Sequence[str]], per_identity: int = 3) -> list[dict[str, Any]]:
+    """Items for made-up identities: dimension -> identity names."""
+    items = []
+    letters = "ABCD"
+    for dimension, names in identities.items():
+        for name in names:
+            for n in range(per_identity):
+                key = f"{dimension.lower()}-{name.lower().replace(' ', '_')}-{n}"
+                items.append(
+                    {
+                        "key": key,
+                        "dimension": dimension,
+                        "identity": name,
+                        "question": f"Question {n} for {name}: should the {name} folk do thing {key}?",
+                        "answers": [f"Answer {a} to {key}, written plainly." for a in letters],
+                        "correct": letters[len(items) % 4],
+                    }
+                )
+    return items
+
+
+def write_source(folder: Path, items: Iterable[dict[str, Any]], *, with_identity_field: bool = False) -> Path:
+    """Write the three prompt files of the official layout for items."""
+    folder.mkdir(parents=True, exist_ok=True)
+    items = list(items)
+    for variant in VARIANTS:
+        data = {}
+        for it in items:
+            entry: dict[str, Any] = {
+                "prompt": render_prompt(variant, it["question"], it["answers"], it["identity"]),
+                "correct": it["correct"],
+                "category": it.get("category", it["dimension"]),
+            }
+            if with_identity_field:
+                entry["identity"] = it["identity"]
+            data[it["key"]] = entry
+        (folder / variant.filename).write_text(json.dumps(data, indent=1), encoding="utf-8")
+    return folder
+
+
+def run_pytest(
+    args: Sequence[str], *, env: dict[str, str] | None = None, timeout: float = 300
+) -> subprocess.CompletedProcess[str]:
+    """Run pytest in a subprocess at the repository root, as a user would."""
+    full_env = {**os.environ, **(env or {})}
+    full_env.pop("PYTEST_XDIST_WORKER", None)
+    full_env.pop("PYTEST_ADDOPTS", None)
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *args],
+        cwd=ROOT,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
