@@ -30,7 +30,6 @@ USAGE = (
     "choose a model to judge: pytest tests_bench --model=NAME "
     "(e.g. --model=baseline:random offline, or --model=gpt-4o with $OPENAI_API_KEY)"
 )
-EXIT_GIEBENCH_ERROR = 3
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -108,6 +107,10 @@ def pytest_configure(config: pytest.Config) -> None:
     if not model:
         return
     RecordingExtension.model_dir = model_dirname(model)
+    # Recordings of other models, variants or identities are legitimately unused in a
+    # run: report them as syrupy does, but never fail on them or delete them.
+    config.option.warn_unused_snapshots = True
+    config.option.no_cleanup = True
     try:
         config.stash[_STATE].run = _build_run(config, model)
     except (GiebenchError, ValueError) as exc:
@@ -122,6 +125,7 @@ class _State:
         self.outcomes: dict[tuple[str, str], Outcome] = {}
         self.accounting = Accounting()
         self.failures: list[str] = []
+        self.fatal: str | None = None
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         """Collect failed gate checks; on the controller too, as reports carry user properties."""
@@ -215,6 +219,8 @@ def _scopes(item: pytest.Item, run: GateRun) -> list[Scope]:
     if dimension is None or params is None:
         return []
     p = params.params
+    if not all(isinstance(v, str) for v in p.values()):
+        return []  # an empty parameter set (e.g. no Raw->ID pair under --variants=raw)
     if "identity" in p:
         return [(dimension, p["identity"], Variant(p["variant"]))]
     variants = [Variant(p["variant"])] if "variant" in p else [Variant.RAW, Variant(p["compared"])]
@@ -242,7 +248,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
         scopes.update(_scopes(item, run))
         params = getattr(item, "callspec", None)
         dimension = getattr(getattr(item, "module", None), "DIMENSION", None)
-        if params is not None and "identity" in params.params and dimension:
+        if params is not None and isinstance(params.params.get("identity"), str) and dimension:
             scope = (
                 dimension,
                 params.params["identity"],
@@ -254,7 +260,9 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     try:
         run.prepare(scopes, rerecord)
     except GiebenchError as exc:
-        pytest.exit(f"giebench: {exc}", returncode=EXIT_GIEBENCH_ERROR)
+        # Stop the run (and, under xdist, the controller) after one test reports it.
+        state.fatal = f"giebench: {exc}"
+        session.shouldstop = state.fatal
 
 
 class GateChecks:
@@ -297,10 +305,12 @@ class GateChecks:
 @pytest.fixture
 def gate(request: pytest.FixtureRequest) -> GateChecks:
     """The checks of the GIEBench gate, for the test asking."""
-    run = request.config.stash[_STATE].run
-    if run is None:
+    state = request.config.stash[_STATE]
+    if state.run is None:
         pytest.fail(USAGE, pytrace=False)
-    return GateChecks(run, request.node)
+    if state.fatal:
+        pytest.fail(state.fatal, pytrace=False)
+    return GateChecks(state.run, request.node)
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
