@@ -17,7 +17,7 @@ from .data import DIMENSIONS, Variant, parse_variants
 from .errors import GiebenchError
 from .gate import Verdict
 from .metrics import Outcome
-from .models import Sampling, make_model
+from .models import OpenAIChat, Sampling, make_model
 from .recording import RecordingExtension, model_dirname
 from .release import resolve_source
 from .report import build_report, csv_text, markdown, terminal_lines
@@ -317,8 +317,6 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     state = session.config.stash[_STATE]
     if state.run is None:
         return
-    state.outcomes.update(state.run.used)
-    state.accounting.add(state.run.accounting)
     worker_output = getattr(session.config, "workeroutput", None)
     if worker_output is not None:
         worker_output["giebench"] = json.dumps(
@@ -361,15 +359,28 @@ def pytest_testnodedown(node: Any, error: Any) -> None:
 def _report(config: pytest.Config) -> dict[str, Any] | None:
     state = config.stash[_STATE]
     run = state.run
-    if run is None or not state.outcomes:
+    if run is None:
         return None
-    responses_from = "live model" if run.options.live else "recordings, cache or model"
+    outcomes = {**state.outcomes, **run.used}  # the workers' (under xdist) and this process's
+    if not outcomes:
+        return None
+    acc = Accounting()
+    acc.add(state.accounting)
+    acc.add(run.accounting)
+    sources = {
+        "recordings": acc.replayed,
+        "the response cache": acc.from_cache,
+        "the model": acc.requests - acc.retries,
+    }
+    responses_from = ", ".join(f"{name} ({n})" for name, n in sources.items() if n) or "the model"
+    if not isinstance(run.model, OpenAIChat):
+        responses_from = f"{run.model.name} (no endpoint)"
     return build_report(
         model=describe_model(run.model, run.options.sampling),
         dataset=run.dataset.describe(),
-        outcomes=list(state.outcomes.values()),
+        outcomes=list(outcomes.values()),
         failures=sorted(state.failures),
-        accounting=state.accounting.as_dict(),
+        accounting=acc.as_dict(),
         responses_from=responses_from,
     )
 

@@ -22,6 +22,7 @@ class Accounting:
     retries: int = 0
     failed: int = 0
     from_cache: int = 0
+    replayed: int = 0
     prompt_tokens: int = 0
     completion_tokens: int = 0
     seconds: float = 0.0

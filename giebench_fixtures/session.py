@@ -12,6 +12,8 @@ import time
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import date
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
@@ -75,6 +77,7 @@ class GateRun:
                     stale[str(path)] = problems
                     continue
                 self.replayed[scope] = recording
+                self.accounting.replayed += sum(self._mine(self._key(i)) for i in items)
                 for item in items:
                     self.responses[(item.key, item.variant)] = Completion(text=by_key[item.key])
             else:
@@ -94,12 +97,8 @@ class GateRun:
         try:
             keys = {self._key(i): i for i in items}
             found = cache.get_many(keys)
-            self.accounting.from_cache += len(found)
-            mine = {
-                k: i.prompt
-                for k, i in keys.items()
-                if k not in found and int(k[:8], 16) % self.options.worker_count == self.options.worker_index
-            }
+            self.accounting.from_cache += sum(self._mine(k) for k in found)
+            mine = {k: i.prompt for k, i in keys.items() if k not in found and self._mine(k)}
             fresh, acc = asyncio.run(self._request(mine, cache))
             self.accounting.add(acc)
             found.update(fresh)
@@ -138,6 +137,10 @@ class GateRun:
             if missing:
                 time.sleep(0.05)
         return found
+
+    def _mine(self, key: str) -> bool:
+        """Whether this process owns a prompt: under xdist each is fetched by one worker."""
+        return int(key[:8], 16) % self.options.worker_count == self.options.worker_index
 
     def _key(self, item: Item) -> str:
         return cache_key(self.model.name, self.options.sampling, item.prompt)
@@ -218,7 +221,12 @@ class GateRun:
                 if (c := self.responses.get((i.key, i.variant))) and c.system_fingerprint
             }
         )
-        meta = {"sampling": self.options.sampling.as_dict(), "system_fingerprints": fingerprints}
+        meta = {
+            "sampling": self.options.sampling.as_dict(),
+            "system_fingerprints": fingerprints,
+            "client": client_version(),
+            "recorded_on": date.today().isoformat(),
+        }
         label = f"{dimension}/{identity}/{variant}"
         payload = build_recording(self.model.name, label, items, texts, meta)
         if scope in self.replayed:
@@ -235,6 +243,13 @@ class GateRun:
 
     def missing(self) -> int:
         return sum(1 for c in self.responses.values() if c.error is not None)
+
+
+def client_version() -> str:
+    try:
+        return f"openai {version('openai')}"
+    except PackageNotFoundError:
+        return "openai (unknown version)"
 
 
 def describe_model(model: Model, sampling: Sampling) -> dict[str, Any]:

@@ -1,0 +1,154 @@
+"""Recorded responses as syrupy snapshots: record, replay offline, stale data, drift, safety."""
+
+import json
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from .helpers import ROOT, run_pytest
+from .live_helpers import answering_server, small_data
+
+SNAPSHOTS = ROOT / "tests_bench" / "__snapshots__"
+
+
+@pytest.fixture
+def model() -> Iterator[str]:
+    """A model name of its own, so its recordings never mix with anyone's; removed after."""
+    name = f"rec-test-{uuid.uuid4().hex[:8]}"
+    yield name
+    shutil.rmtree(SNAPSHOTS / name, ignore_errors=True)
+    if SNAPSHOTS.exists() and not any(SNAPSHOTS.iterdir()):
+        SNAPSHOTS.rmdir()
+
+
+def _record(model: str, data: Path, tmp_path: Path, salt: str = "", extra: tuple[str, ...] = ()) -> str:
+    with answering_server(salt) as server:
+        run = run_pytest(
+            [
+                "tests_bench",
+                f"--model={model}",
+                f"--base-url={server.url}",
+                f"--data={data}",
+                "--snapshot-update",
+                f"--giebench-report={tmp_path / 'recorded.json'}",
+                *extra,
+            ],
+            env={"GIEBENCH_CACHE_DIR": str(tmp_path / "cache-record"), "OPENAI_API_KEY": "sk-never-written"},
+        )
+    assert "GIEBench gate" in run.stdout, run.stdout[-2000:]
+    return run.stdout
+
+
+def _files(model: str) -> set[str]:
+    return {str(p.relative_to(SNAPSHOTS / model)) for p in (SNAPSHOTS / model).rglob("*.json")}
+
+
+def test_record_then_replay_offline_gives_the_same_report_with_no_request(model: str, tmp_path: Path) -> None:
+    data = small_data(tmp_path / "data")
+    _record(model, data, tmp_path, extra=("-n", "2"))
+    files = _files(model)
+    assert len(files) == 15  # one per identity and variant
+    recording = json.loads((SNAPSHOTS / model / "test_gender" / "test_accuracy[id-Gryphon].json").read_text())
+    assert set(recording["items"]) == {"gender-gryphon-0", "gender-gryphon-1", "gender-gryphon-2"}
+    entry = recording["items"]["gender-gryphon-0"]
+    assert set(entry) == {"prompt_sha256", "response", "verdict"}
+    assert recording["meta"]["sampling"]["temperature"] == 0.0
+    assert recording["meta"]["client"].startswith("openai ")
+    all_text = "".join((SNAPSHOTS / model / f).read_text() for f in files)
+    assert "sk-never-written" not in all_text and "authorization" not in all_text.lower()
+
+    # The server is gone: nothing can be requested. Same report, serial and parallel.
+    for extra in ((), ("-n", "2")):
+        run = run_pytest(
+            [
+                "tests_bench",
+                f"--model={model}",
+                "--base-url=http://127.0.0.1:9/v1",
+                f"--data={data}",
+                f"--giebench-report={tmp_path / 'replayed.json'}",
+                *extra,
+            ],
+            env={"GIEBENCH_CACHE_DIR": str(tmp_path / "cache-empty")},
+        )
+        recorded = json.loads((tmp_path / "recorded.json").read_text())
+        replayed = json.loads((tmp_path / "replayed.json").read_text())
+        for key in ("results", "summary", "comparisons", "gate"):
+            assert replayed[key] == recorded[key], key
+        assert replayed["accounting"]["requests"] == 0
+        assert replayed["accounting"]["replayed"] == 45
+        assert "recordings (45)" in run.stdout
+
+
+def test_a_changed_prompt_stops_replay_naming_the_item(model: str, tmp_path: Path) -> None:
+    data = small_data(tmp_path / "data")
+    _record(model, data, tmp_path)
+    raw = json.loads((data / "ID-Prompt.json").read_text())
+    raw["faith-oracle-1"]["prompt"] = raw["faith-oracle-1"]["prompt"].replace("Question 1", "Question one")
+    (data / "ID-Prompt.json").write_text(json.dumps(raw))
+    run = run_pytest(
+        ["tests_bench", f"--model={model}", "--base-url=http://127.0.0.1:9/v1", f"--data={data}"],
+        env={"GIEBENCH_CACHE_DIR": str(tmp_path / "cache-empty")},
+    )
+    assert run.returncode != 0
+    assert "1 recorded response(s) no longer match the data" in run.stdout
+    assert "test_accuracy[id-Oracle].json: faith-oracle-1 (prompt changed)" in run.stdout
+    assert f"Re-record them with: pytest tests_bench --model={model} --snapshot-update" in run.stdout
+
+
+def test_live_shows_exactly_the_items_whose_verdict_changed(model: str, tmp_path: Path) -> None:
+    data = small_data(tmp_path / "data")
+    _record(model, data, tmp_path)
+    # The endpoint now answers differently on Sphinx's raw prompts only.
+    with answering_server(salt="") as server:
+        original = server.answer
+
+        def answer(prompt: str) -> str:
+            if "sphinx" in prompt.lower() and "belongs to" not in prompt:
+                verdict = original(prompt)[-3]
+                other = "ABCD"[("ABCD".index(verdict) + 1) % 4]
+                return f"Changed my mind. [[{other}]]"
+            return original(prompt)
+
+        server.answer = answer
+        run = run_pytest(
+            ["tests_bench", f"--model={model}", f"--base-url={server.url}", f"--data={data}", "--live"],
+            env={"GIEBENCH_CACHE_DIR": str(tmp_path / "cache-live")},
+        )
+        assert "3 verdict(s) changed from the recording" in run.stdout
+        changed = sorted(
+            line.strip() for line in run.stdout.splitlines() if line.strip().startswith("Gender/")
+        )
+        assert len(set(changed)) == 3
+        assert all(line.startswith("Gender/Sphinx/raw item gender-sphinx-") for line in changed)
+        assert "FAILED tests_bench/test_gender.py::test_accuracy[raw-Sphinx]" in run.stdout
+        assert "test_accuracy[raw-Gryphon]" not in run.stdout.split("short test summary")[-1]
+
+        accepted = run_pytest(
+            [
+                "tests_bench",
+                f"--model={model}",
+                f"--base-url={server.url}",
+                f"--data={data}",
+                "--live",
+                "--snapshot-update",
+                "-k",
+                "Sphinx",
+            ],
+            env={"GIEBENCH_CACHE_DIR": str(tmp_path / "cache-live")},
+        )
+        assert "snapshot" in accepted.stdout and "updated" in accepted.stdout
+    updated = json.loads((SNAPSHOTS / model / "test_gender" / "test_accuracy[raw-Sphinx].json").read_text())
+    assert all(e["response"].startswith("Changed my mind") for e in updated["items"].values())
+
+
+def test_updating_a_subset_leaves_every_other_recording_in_place(model: str, tmp_path: Path) -> None:
+    data = small_data(tmp_path / "data")
+    _record(model, data, tmp_path)
+    before = {f: (SNAPSHOTS / model / f).read_text() for f in _files(model)}
+    _record(model, data, tmp_path, extra=("-k", "Gryphon"))
+    _record(model, data, tmp_path, extra=("--variants", "raw", "-n", "2"))
+    after = {f: (SNAPSHOTS / model / f).read_text() for f in _files(model)}
+    assert after == before
