@@ -51,6 +51,14 @@ def _parser() -> argparse.ArgumentParser:
     render.add_argument("--check", action="store_true", help="only check they are in sync")
     render.set_defaults(run=_render_sample)
 
+    imports = commands.add_parser(
+        "import-results", help="turn published result files (with an 'answer' field) into recordings"
+    )
+    imports.add_argument("folder", type=Path, help="folder with <Model>-Raw-Prompt.json and the others")
+    imports.add_argument("--model", required=True, help="the model name the recordings are for")
+    imports.add_argument("--prefix", default=None, help="file prefix when the folder holds several models")
+    imports.set_defaults(run=_import_results)
+
     cache = commands.add_parser("cache", help="where responses are cached; clear them")
     cache.add_argument("action", choices=["info", "clear"])
     cache.set_defaults(run=_cache)
@@ -112,6 +120,15 @@ def _render_sample(args: argparse.Namespace) -> int:
         return 0
     for path in sample.write(source):
         print(f"wrote {path}")
+    return 0
+
+
+def _import_results(args: argparse.Namespace) -> int:
+    from .importer import import_results
+
+    written = import_results(args.folder, args.model, ROOT / "tests_bench" / "__snapshots__", args.prefix)
+    print(f"wrote {len(written)} recordings for {args.model} under tests_bench/__snapshots__/")
+    print(f"replay them with: pytest tests_bench --model={args.model} --data=DATA")
     return 0
 
 

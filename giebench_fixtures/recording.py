@@ -126,3 +126,9 @@ def drift(scope: str, recorded: Mapping[str, Any], current: Mapping[str, Any]) -
         if before != entry["verdict"]:
             lines.append(f"{scope} item {key}: {before or 'none'} -> {entry['verdict'] or 'none'}")
     return lines
+
+
+def recording_path(snapshots: Path, model: str, dimension: str, identity: str, variant: str) -> Path:
+    """Where the plugin looks for the recording of test_accuracy[variant-identity]."""
+    name = RecordingExtension._sanitize_filename(f"test_accuracy[{variant}-{identity}]")
+    return snapshots / model_dirname(model) / f"test_{dimension.lower()}" / f"{name}.json"

@@ -1,0 +1,82 @@
+"""Published result files become recordings that replay with no endpoint."""
+
+import json
+import shutil
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from giebench_fixtures.verdicts import read_verdict
+
+from .helpers import ROOT, run_pytest
+from .live_helpers import letter_of, small_data
+
+SNAPSHOTS = ROOT / "tests_bench" / "__snapshots__"
+
+
+@pytest.fixture
+def model() -> Iterator[str]:
+    name = f"import-test-{uuid.uuid4().hex[:8]}"
+    yield name
+    shutil.rmtree(SNAPSHOTS / name, ignore_errors=True)
+    if SNAPSHOTS.exists() and not any(SNAPSHOTS.iterdir()):
+        SNAPSHOTS.rmdir()
+
+
+def test_imported_results_replay_the_published_answers(model: str, tmp_path: Path) -> None:
+    data = small_data(tmp_path / "data")
+    results = tmp_path / "results"
+    results.mkdir()
+    for name in ("Raw-Prompt.json", "ID-Prompt.json", "COT-Prompt.json"):
+        items = json.loads((data / name).read_text())
+        for entry in items.values():
+            entry["answer"] = f"My verdict: [[{letter_of(entry['prompt'])}]]"
+        (results / f"Judge-X-{name}").write_text(json.dumps(items))
+    cli = subprocess.run(
+        [sys.executable, "-m", "giebench_fixtures.cli", "import-results", str(results), "--model", model],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert cli.returncode == 0, cli.stderr
+    assert "wrote 15 recordings" in cli.stdout
+    run = run_pytest(
+        [
+            "tests_bench",
+            f"--model={model}",
+            "--base-url=http://127.0.0.1:9/v1",
+            f"--data={data}",
+            f"--giebench-report={tmp_path / 'r.json'}",
+        ],
+        env={"GIEBENCH_CACHE_DIR": str(tmp_path / "cache")},
+    )
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert report["accounting"]["requests"] == 0 and report["accounting"]["replayed"] == 45
+    prompts = {
+        (key, name.split("-")[0].lower()): entry["prompt"]
+        for name in ("Raw-Prompt.json", "ID-Prompt.json", "COT-Prompt.json")
+        for key, entry in json.loads((data / name).read_text()).items()
+    }
+    for row in report["results"]:
+        assert row["verdict"] == read_verdict(f"[[{letter_of(prompts[(row['id'], row['variant'])])}]]")
+    assert "GIEBench gate" in run.stdout
+
+
+def test_a_folder_with_two_models_needs_a_prefix(tmp_path: Path) -> None:
+    data = small_data(tmp_path / "data")
+    for prefix in ("A", "B"):
+        for name in ("Raw-Prompt.json", "ID-Prompt.json", "COT-Prompt.json"):
+            shutil.copy(data / name, tmp_path / f"{prefix}-{name}")
+    cli = subprocess.run(
+        [sys.executable, "-m", "giebench_fixtures.cli", "import-results", str(tmp_path), "--model", "m"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert cli.returncode == 1
+    assert "2 files (A-Raw-Prompt.json, B-Raw-Prompt.json)" in cli.stderr
+    assert "--prefix" in cli.stderr and "Traceback" not in cli.stderr
