@@ -62,6 +62,20 @@ def _parser() -> argparse.ArgumentParser:
     cache = commands.add_parser("cache", help="where responses are cached; clear them")
     cache.add_argument("action", choices=["info", "clear"])
     cache.set_defaults(run=_cache)
+
+    compare = commands.add_parser(
+        "compare", help="which identities got worse between two JSON reports (old model vs new model)"
+    )
+    compare.add_argument("old", type=Path, help="the report of the old model (--giebench-report=PATH)")
+    compare.add_argument("new", type=Path, help="the report of the new model")
+    compare.add_argument(
+        "--alpha", type=_alpha, default=0.05, help="significance level of the McNemar test (default 0.05)"
+    )
+    compare.add_argument("--markdown", type=Path, default=None, help="also write the comparison here")
+    compare.add_argument(
+        "--fail-on-regression", action="store_true", help="exit 1 when any significant regression is found"
+    )
+    compare.set_defaults(run=_compare)
     return parser
 
 
@@ -144,6 +158,31 @@ def _cache(args: argparse.Namespace) -> int:
         p.unlink()
     print(f"cleared {len(removed)} file(s) of the response cache in {path.parent}")
     return 0
+
+
+def _alpha(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not 0 < value < 1:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 1, not {text}")
+    return value
+
+
+def _compare(args: argparse.Namespace) -> int:
+    from .compare import compare_reports, load_report, markdown, terminal_lines
+
+    comparison = compare_reports(load_report(args.old), load_report(args.new), alpha=args.alpha)
+    for line in terminal_lines(comparison):
+        print(line)
+    if args.markdown is not None:
+        try:
+            args.markdown.write_text(markdown(comparison), encoding="utf-8")
+        except OSError as exc:
+            raise GiebenchError(f"cannot write {args.markdown}: {exc.strerror or exc}") from None
+        print(f"wrote {args.markdown}")
+    return 1 if args.fail_on_regression and comparison.regressions else 0
 
 
 if __name__ == "__main__":

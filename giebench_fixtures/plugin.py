@@ -16,13 +16,14 @@ import pytest
 from .data import DIMENSIONS, Variant, parse_variants
 from .errors import GiebenchError
 from .gate import Verdict
+from .html_report import render_html
 from .metrics import Outcome
-from .models import OpenAIChat, Sampling, make_model
+from .models import Sampling, make_model
 from .recording import RecordingExtension, model_dirname
 from .release import resolve_source
-from .report import build_report, csv_text, markdown, terminal_lines
+from .report import csv_text, markdown, terminal_lines
 from .runner import Accounting
-from .session import GateRun, RunOptions, Scope, describe_model
+from .session import GateRun, RunOptions, Scope
 from .thresholds import load_thresholds
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -76,6 +77,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         dest="giebench_markdown",
         default=None,
         help="write a markdown summary here",
+    )
+    group.addoption(
+        "--giebench-html", dest="giebench_html", default=None, help="write a self-contained HTML report here"
     )
     group.addoption(
         "--giebench-csv",
@@ -358,30 +362,10 @@ def pytest_testnodedown(node: Any, error: Any) -> None:
 
 def _report(config: pytest.Config) -> dict[str, Any] | None:
     state = config.stash[_STATE]
-    run = state.run
-    if run is None:
+    if state.run is None:
         return None
-    outcomes = {**state.outcomes, **run.used}  # the workers' (under xdist) and this process's
-    if not outcomes:
-        return None
-    acc = Accounting()
-    acc.add(state.accounting)
-    acc.add(run.accounting)
-    sources = {
-        "recordings": acc.replayed,
-        "the response cache": acc.from_cache,
-        "the model": acc.requests - acc.retries,
-    }
-    responses_from = ", ".join(f"{name} ({n})" for name, n in sources.items() if n) or "the model"
-    if not isinstance(run.model, OpenAIChat):
-        responses_from = f"{run.model.name} (no endpoint)"
-    return build_report(
-        model=describe_model(run.model, run.options.sampling),
-        dataset=run.dataset.describe(),
-        outcomes=list(outcomes.values()),
-        failures=sorted(state.failures),
-        accounting=acc.as_dict(),
-        responses_from=responses_from,
+    return state.run.report(
+        worker_outcomes=state.outcomes.values(), worker_accounting=state.accounting, failures=state.failures
     )
 
 
@@ -398,6 +382,7 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
         "giebench_report": lambda: json.dumps(report, indent=2, ensure_ascii=False) + "\n",
         "giebench_markdown": lambda: markdown(report),
         "giebench_csv": lambda: csv_text(report),
+        "giebench_html": lambda: render_html(report),
     }
     for option, render in outputs.items():
         target = config.getoption(option)

@@ -20,6 +20,7 @@ def build_report(
     failures: Sequence[str],
     accounting: Mapping[str, Any],
     responses_from: str,
+    thresholds: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The JSON report of CONTRACT.md, plus paired comparisons and accounting."""
     ordered = sorted(outcomes, key=lambda o: (o.variant, o.dimension, o.identity, o.key))
@@ -35,11 +36,12 @@ def build_report(
             for name, by_dim in comparisons(ordered).items()
         },
         "gate": {"passed": not failures, "failures": list(failures)},
+        "thresholds": dict(thresholds or {}),
         "accounting": dict(accounting),
     }
 
 
-def _dimension_order(names: Iterable[str]) -> list[str]:
+def dimension_order(names: Iterable[str]) -> list[str]:
     names = set(names)
     return [d for d in DIMENSIONS if d in names] + sorted(names - set(DIMENSIONS))
 
@@ -49,7 +51,7 @@ def table_rows(report: Mapping[str, Any]) -> tuple[list[str], list[list[str]]]:
     summary = report["summary"]
     comps = report["comparisons"]
     variants = [v for v in ("raw", "id", "cot") if v in summary]
-    dims = _dimension_order(d for v in variants for d in summary[v]["dimensions"])
+    dims = dimension_order(d for v in variants for d in summary[v]["dimensions"])
     header = [
         "dimension",
         *(v.upper() for v in variants),

@@ -25,6 +25,7 @@ from .gate import Verdict
 from .metrics import Outcome
 from .models import Completion, Model, Sampling
 from .recording import build_recording, drift, read_recording, replay, stale_error
+from .report import build_report
 from .runner import Accounting, Progress, request_all
 from .thresholds import Thresholds
 from .verdicts import read_verdict
@@ -241,8 +242,55 @@ class GateRun:
             return previous, []
         return payload, changed
 
-    def missing(self) -> int:
-        return sum(1 for c in self.responses.values() if c.error is not None)
+    # --- after the tests ---------------------------------------------------------------
+
+    def report(
+        self,
+        *,
+        worker_outcomes: Iterable[Outcome],
+        worker_accounting: Accounting,
+        failures: Iterable[str],
+    ) -> dict[str, Any] | None:
+        """The run's JSON report, from this process's outcomes and those workers handed over."""
+        outcomes = {(o.key, o.variant): o for o in worker_outcomes}
+        outcomes.update(self.used)
+        if not outcomes:
+            return None
+        total = Accounting()
+        total.add(worker_accounting)
+        total.add(self.accounting)
+        return build_report(
+            model=describe_model(self.model, self.options.sampling),
+            dataset=self.dataset.describe(),
+            outcomes=list(outcomes.values()),
+            failures=sorted(failures),
+            accounting=total.as_dict(),
+            responses_from=self._responses_from(total),
+            thresholds=self.accuracy_bars(),
+        )
+
+    def _responses_from(self, total: Accounting) -> str:
+        if not self.model.cacheable:
+            return f"{self.model.name} (no endpoint)"
+        sources = {
+            "recordings": total.replayed,
+            "the response cache": total.from_cache,
+            "the model": total.requests - total.retries,
+        }
+        return ", ".join(f"{name} ({n})" for name, n in sources.items() if n) or "the model"
+
+    def accuracy_bars(self) -> dict[str, dict[str, dict[str, float]]]:
+        """min_accuracy per variant, dimension and identity, for charts and comparisons."""
+        return {
+            str(v): {
+                dim: {
+                    ident: self.thresholds.bars(dim, ident, str(v)).min_accuracy
+                    for ident in self.dataset.identities(dim)
+                }
+                for dim in self.dataset.dimensions()
+            }
+            for v in self.options.variants
+        }
 
 
 def client_version() -> str:

@@ -1,0 +1,172 @@
+"""A self-contained HTML report: inline SVG charts, no network needed to open it.
+
+Three parts: a heat map of accuracy per identity (rows, grouped by dimension) and variant
+(columns) with the gate's bar marked, the Raw->ID and Raw->COT change per dimension with
+its interval, and the failing checks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from html import escape
+from typing import Any
+
+from .report import dimension_order
+from .stats import paired_change_interval, wilson_interval
+
+CELL_W, CELL_H, LABEL_W = 120, 20, 300
+
+
+def _colour(accuracy: float) -> str:
+    """Red at 0, amber at chance-and-a-bit, green at 1."""
+    hue = round(120 * accuracy)
+    return f"hsl({hue}, 65%, {55 + round(10 * (1 - accuracy))}%)"
+
+
+def heat_map(report: Mapping[str, Any]) -> str:
+    summary = report["summary"]
+    bars: Mapping[str, Any] = report.get("thresholds", {})
+    variants = [v for v in ("raw", "id", "cot") if v in summary]
+    dims = dimension_order({d for v in variants for d in summary[v]["dimensions"]})
+    failed = " ".join(report["gate"]["failures"])
+    rows: list[tuple[str, str]] = []
+    for dim in dims:
+        idents = sorted(
+            {i for v in variants for i in summary[v]["dimensions"].get(dim, {}).get("identities", {})}
+        )
+        rows.extend((dim, ident) for ident in idents)
+    width = LABEL_W + CELL_W * len(variants) + 10
+    height = CELL_H * (len(rows) + 1) + 10
+    parts = [
+        f'<svg class="heatmap" role="img" aria-label="accuracy per identity and variant" '
+        f'width="{width}" height="{height}" viewBox="0 0 {width} {height}" font-size="12">'
+    ]
+    for col, variant in enumerate(variants):
+        x = LABEL_W + col * CELL_W + CELL_W / 2
+        parts.append(f'<text x="{x}" y="14" text-anchor="middle" font-weight="bold">{variant.upper()}</text>')
+    for row, (dim, ident) in enumerate(rows):
+        y = CELL_H * (row + 1)
+        parts.append(
+            f'<text x="{LABEL_W - 6}" y="{y + 14}" text-anchor="end">{escape(dim)} / {escape(ident)}</text>'
+        )
+        for col, variant in enumerate(variants):
+            stats = summary[variant]["dimensions"].get(dim, {}).get("identities", {}).get(ident)
+            x = LABEL_W + col * CELL_W
+            if not stats or not stats["n"]:
+                parts.append(
+                    f'<rect x="{x}" y="{y}" width="{CELL_W - 2}" height="{CELL_H - 2}" fill="#eee"/>'
+                )
+                continue
+            acc = stats["accuracy"]
+            lo, hi = wilson_interval(stats["correct"], stats["n"])
+            bar = bars.get(variant, {}).get(dim, {}).get(ident)
+            below = f"{dim} / {ident} / {variant}:" in failed
+            title = (
+                f"{dim} / {ident} / {variant}: {acc:.2f} ({stats['correct']}/{stats['n']}, "
+                f"95% CI {lo:.2f}-{hi:.2f})" + (f"; bar {bar:.2f}" if bar is not None else "")
+            )
+            outline = ' stroke="#b00" stroke-width="2"' if below else ""
+            parts.append(
+                f'<rect class="cell{" below" if below else ""}" x="{x}" y="{y}" width="{CELL_W - 2}" '
+                f'height="{CELL_H - 2}" fill="{_colour(acc)}"{outline}><title>{escape(title)}</title></rect>'
+            )
+            if bar is not None:  # the gate's bar as a tick on the cell's 0..1 scale
+                bx = x + bar * (CELL_W - 2)
+                parts.append(
+                    f'<line class="bar" x1="{bx}" x2="{bx}" y1="{y}" y2="{y + CELL_H - 2}" stroke="#000"/>'
+                )
+            parts.append(
+                f'<text x="{x + 4}" y="{y + 14}">{acc:.2f} ({stats["correct"]}/{stats["n"]})'
+                f"{' ▼' if below else ''}</text>"
+            )
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def change_chart(report: Mapping[str, Any]) -> str:
+    comps: Mapping[str, Mapping[str, Any]] = report["comparisons"]
+    if not comps:
+        return "<p>No paired comparison: run Raw together with ID or COT.</p>"
+    dims = [*dimension_order(d for c in comps.values() for d in c if d != "*"), "*"]
+    names = list(comps)
+    plot_w, row_h = 400, 18
+    width = LABEL_W + plot_w + 20
+    height = row_h * len(dims) * len(names) + 40
+    zero = LABEL_W + plot_w / 2
+
+    def px(change: float) -> float:
+        return zero + change * plot_w / 2
+
+    parts = [
+        f'<svg class="changes" role="img" aria-label="paired changes" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" font-size="12">',
+        f'<line x1="{zero}" x2="{zero}" y1="10" y2="{height - 20}" stroke="#888"/>',
+        f'<text x="{px(-1)}" y="{height - 5}">-100%</text><text x="{zero - 8}" y="{height - 5}">0</text>'
+        f'<text x="{px(1) - 40}" y="{height - 5}">+100%</text>',
+    ]
+    row = 0
+    for dim in dims:
+        for name in names:
+            c = comps[name].get(dim)
+            y = 20 + row * row_h
+            row += 1
+            if c is None:
+                continue
+            lo, hi = paired_change_interval(c["gained"], c["lost"], c["n"])
+            label = f"{'Overall' if dim == '*' else dim} {name.upper().replace('->', '→')}"
+            colour = "#1f77b4" if name.endswith("id") else "#d62728"
+            parts.append(f'<text x="{LABEL_W - 6}" y="{y + 4}" text-anchor="end">{escape(label)}</text>')
+            parts.append(
+                f'<line class="interval" x1="{px(lo)}" x2="{px(hi)}" y1="{y}" y2="{y}" stroke="{colour}"/>'
+            )
+            parts.append(
+                f'<circle class="change" cx="{px(c["change"])}" cy="{y}" r="4" fill="{colour}">'
+                f"<title>{escape(label)}: {c['change']:+.2f} (+{c['gained']}/-{c['lost']} on {c['n']}, "
+                f"95% CI {lo:+.2f} to {hi:+.2f}, McNemar p={c['p_value']:.3f})</title></circle>"
+            )
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+_CHECK_SCRIPT = """
+<script>
+// Marks on <body> what actually rendered, for a reader's devtools and for our browser test.
+window.addEventListener('load', () => {
+  const drawn = (sel) => [...document.querySelectorAll(sel)].filter(e => e.getBBox().width > 0).length;
+  document.body.dataset.heatmapCells = drawn('svg.heatmap rect.cell');
+  document.body.dataset.changeMarks = drawn('svg.changes circle.change');
+});
+</script>
+"""
+
+
+def render_html(report: Mapping[str, Any]) -> str:
+    gate = report["gate"]
+    d = report["dataset"]
+    verdict = "passed" if gate["passed"] else f"failed: {len(gate['failures'])} check(s)"
+    failures = "".join(f"<li>{escape(f)}</li>" for f in gate["failures"]) or "<li>none</li>"
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<title>giebench: {escape(report["model"])} — {escape(verdict)}</title>
+<style>
+body {{ font-family: system-ui, sans-serif; margin: 2em; color: #222; }}
+.verdict {{ font-size: 1.4em; padding: .4em .8em; display: inline-block; border-radius: 4px;
+  background: {"#d4edda" if gate["passed"] else "#f8d7da"}; }}
+svg text {{ fill: #222; }} li {{ font-family: ui-monospace, monospace; font-size: 12px; }}
+</style></head><body>
+<h1>GIEBench gate: <code>{escape(report["model"])}</code></h1>
+<p class="verdict">{escape(verdict)}</p>
+<p>Data: <b>{escape(str(d["source"]))}</b>, {d["items"]} items — {escape(str(d.get("note", "")))}.
+Responses from {escape(str(report.get("responses_from", "")))}.</p>
+<h2>Accuracy per identity</h2>
+<p>Cell colour: accuracy from red (0) to green (1); black tick: the gate's bar (min_accuracy);
+red outline and ▼: the identity's check failed. Hover a cell for counts and its 95% interval.</p>
+{heat_map(report)}
+<h2>Raw→ID (empathy) and Raw→COT (understanding), paired on the same items</h2>
+<p>Dot: change in accuracy; line: 95% interval (conditional on the discordant items).</p>
+{change_chart(report)}
+<h2>Failing checks</h2>
+<ul>{failures}</ul>
+{_CHECK_SCRIPT}
+</body></html>
+"""
