@@ -193,11 +193,13 @@ class Comparison:
         sizes = sorted(g.change.n for g in identities)
         typical = sizes[len(sizes) // 2]
         needed = min_significant_flips(self.alpha)
+        reach = " (more than most identities hold)" if needed > typical else ""
         return (
             f"{len(dropped)} identit{'y' if len(dropped) == 1 else 'ies'} dropped, none significantly "
             f"(p < {self.alpha:g}): an identity holds about {typical} paired items, and a drop is only "
-            f"significant with at least {needed} right->wrong flips and none the other way. "
-            "Read these drops as leads to look at, not as evidence."
+            f"significant with at least {needed} right->wrong flips and none the other way{reach}. "
+            "Read these drops as leads to look at, not as evidence; the dimension and overall rows pool "
+            "more items."
         )
 
 
@@ -310,10 +312,11 @@ def format_p(p: float) -> str:
 
 def header_line(comparison: Comparison) -> str:
     old, new = comparison.old, comparison.new
-    sources = {str(old.dataset.get("source", "?")), str(new.dataset.get("source", "?"))}
+    old_source, new_source = old.dataset.get("source", "?"), new.dataset.get("source", "?")
+    source = old_source if old_source == new_source else f"{old_source} vs {new_source}"
     return (
         f"compare {old.model} ({old.path.name}) -> {new.model} ({new.path.name}) "
-        f"on {' / '.join(sorted(sources))}: {comparison.paired} items paired"
+        f"on {source}: {comparison.paired} items paired"
     )
 
 
@@ -330,7 +333,7 @@ def _columns(comparison: Comparison, with_identity: bool) -> list[str]:
         "flips",
         "p",
         ci,
-        "",
+        "flag",
     ]
 
 
@@ -372,21 +375,24 @@ def _tables(comparison: Comparison) -> list[tuple[str, list[str], list[list[str]
     ]
 
 
-def _regression_lines(comparison: Comparison) -> list[str]:
+def _regressions_title(comparison: Comparison) -> str:
     regressions = comparison.regressions
-    by_level = {lvl: sum(1 for g in regressions if g.level == lvl) for lvl in ("overall", "dimension", "identity")}
-    detail = ", ".join(f"{n} {lvl}" for lvl, n in by_level.items() if n)
-    lines = [
-        f"significant regressions: {len(regressions)}"
-        + (f" ({detail}; McNemar p < {comparison.alpha:g})" if regressions else f" (p < {comparison.alpha:g})")
-    ]
-    lines += [g.summary() for g in regressions]
+    levels = ("overall", "dimension", "identity")
+    counts = {lvl: sum(1 for g in regressions if g.level == lvl) for lvl in levels}
+    detail = ", ".join(f"{n} {lvl}" for lvl, n in counts.items() if n)
+    test = f"McNemar p < {comparison.alpha:g}"
+    return f"significant regressions: {len(regressions)} ({f'{detail}; ' if detail else ''}{test})"
+
+
+def _closing_lines(comparison: Comparison) -> list[str]:
+    """The note on small identities and the count of significant improvements, if any."""
+    lines = []
     note = comparison.note()
     if note:
         lines.append(f"note: {note}")
     improvements = comparison.improvements
     if improvements:
-        lines.append(f"significant improvements: {len(improvements)}")
+        lines.append(f"significant improvements: {len(improvements)} (see the tables)")
     return lines
 
 
@@ -405,14 +411,17 @@ def terminal_lines(comparison: Comparison) -> list[str]:
             for i, w in enumerate(widths)
         )
         lines += ["  " + fmt.format(*header).rstrip(), *("  " + fmt.format(*r).rstrip() for r in rows)]
-    lines.append("")
-    lines += _regression_lines(comparison)
+    lines += ["", _regressions_title(comparison)]
+    lines += [f"  {g.summary()}" for g in comparison.regressions]
+    lines += _closing_lines(comparison)
     return lines
 
 
 def markdown(comparison: Comparison) -> str:
     regressions = comparison.regressions
-    status = f"❌ {len(regressions)} significant regression(s)" if regressions else "✅ no significant regression"
+    status = "✅ no significant regression"
+    if regressions:
+        status = f"❌ {len(regressions)} significant regression(s)"
     old, new = comparison.old, comparison.new
     out = [
         f"## giebench compare: `{old.model}` → `{new.model}` — {status}",
@@ -428,7 +437,10 @@ def markdown(comparison: Comparison) -> str:
             continue
         out += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
         out += ["| " + " | ".join(cell.replace("|", "\\|") for cell in r) + " |" for r in rows]
-    lines = _regression_lines(comparison)
-    out += ["", f"### {lines[0][0].upper()}{lines[0][1:]}", ""]
-    out += [f"- {line}" for line in lines[1:]]
+    title = _regressions_title(comparison)
+    out += ["", f"### {title[0].upper()}{title[1:]}", ""]
+    out += [f"- {g.summary()}" for g in comparison.regressions]
+    closing = _closing_lines(comparison)
+    if closing:
+        out += ["", *closing]
     return "\n".join(out) + "\n"

@@ -13,18 +13,16 @@ from typing import Any
 
 import pytest
 
-from .data import DIMENSIONS, Variant, parse_variants
+from .data import Variant, parse_variants
 from .errors import GiebenchError
 from .gate import Verdict
 from .html_report import render_html
 from .metrics import Outcome
-from .models import Sampling, make_model
+from .models import Sampling
 from .recording import RecordingExtension, model_dirname
-from .release import resolve_source
 from .report import csv_text, markdown, terminal_lines
 from .runner import Accounting
-from .session import GateRun, RunOptions, Scope
-from .thresholds import load_thresholds
+from .session import GateRun, RunOptions, Scope, open_run
 
 ROOT = Path(__file__).resolve().parent.parent
 USAGE = (
@@ -33,72 +31,43 @@ USAGE = (
 )
 
 
+# One group, one place: (flag, dest, argparse keywords). Where a flag has a default it is here.
+_OPTIONS: tuple[tuple[str, str, dict[str, Any]], ...] = (
+    ("--model", "model", {"help": "model name sent to the endpoint, or baseline:random"}),
+    (
+        "--base-url",
+        "base_url",
+        {"help": "OpenAI-compatible endpoint (default $OPENAI_BASE_URL, else OpenAI)"},
+    ),
+    ("--data", "data", {"help": "sample, official, or a folder in the GIEBench layout"}),
+    ("--variants", "variants", {"default": "raw,id,cot", "help": "comma list of raw,id,cot"}),
+    ("--concurrency", "concurrency", {"type": int, "default": 32, "help": "requests in flight, per process"}),
+    ("--thresholds", "thresholds", {"default": str(ROOT / "thresholds.toml"), "help": "thresholds file"}),
+    ("--live", "live", {"action": "store_true", "help": "call the model even where a recording exists"}),
+    ("--temperature", "temperature", {"type": float, "default": 0.0, "help": "sampling temperature"}),
+    ("--max-tokens", "max_tokens", {"type": int, "default": 1024, "help": "completion token limit"}),
+    ("--seed", "seed", {"type": int, "help": "sampling seed (also seeds baseline:random)"}),
+    ("--max-retries", "max_retries", {"type": int, "default": 4, "help": "retries per request"}),
+    (
+        "--request-timeout",
+        "request_timeout",
+        {"type": float, "default": 120.0, "help": "seconds per attempt"},
+    ),
+    ("--giebench-report", "report", {"help": "write the JSON report here"}),
+    ("--giebench-markdown", "markdown", {"help": "write a markdown summary here"}),
+    ("--giebench-csv", "csv", {"help": "write per-identity accuracy as CSV here"}),
+    ("--giebench-html", "html", {"help": "write a self-contained HTML report here"}),
+)
+
+
+def _option(config: pytest.Config, dest: str) -> Any:
+    return config.getoption(f"giebench_{dest}")
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("giebench", "GIEBench release gate")
-    group.addoption(
-        "--model", dest="giebench_model", help="model name sent to the endpoint, or baseline:random"
-    )
-    group.addoption(
-        "--base-url",
-        dest="giebench_base_url",
-        default=None,
-        help="OpenAI-compatible endpoint (default $OPENAI_BASE_URL, else OpenAI)",
-    )
-    group.addoption(
-        "--data",
-        dest="giebench_data",
-        default=None,
-        help="sample, official, or a folder in the GIEBench layout",
-    )
-    group.addoption(
-        "--variants",
-        dest="giebench_variants",
-        default="raw,id,cot",
-        help="comma list of raw,id,cot",
-    )
-    group.addoption(
-        "--concurrency",
-        dest="giebench_concurrency",
-        type=int,
-        default=32,
-        help="requests in flight at most, per process (default 32)",
-    )
-    group.addoption(
-        "--thresholds",
-        dest="giebench_thresholds",
-        default=str(ROOT / "thresholds.toml"),
-        help="thresholds file (default thresholds.toml at the repository root)",
-    )
-    group.addoption(
-        "--giebench-report", dest="giebench_report", default=None, help="write the JSON report here"
-    )
-    group.addoption(
-        "--giebench-markdown",
-        dest="giebench_markdown",
-        default=None,
-        help="write a markdown summary here",
-    )
-    group.addoption(
-        "--giebench-html", dest="giebench_html", default=None, help="write a self-contained HTML report here"
-    )
-    group.addoption(
-        "--giebench-csv",
-        dest="giebench_csv",
-        default=None,
-        help="write per-identity accuracy as CSV here",
-    )
-    group.addoption(
-        "--live",
-        dest="giebench_live",
-        action="store_true",
-        default=False,
-        help="call the model even where a recording exists, and show what changed",
-    )
-    group.addoption("--temperature", dest="giebench_temperature", type=float, default=0.0)
-    group.addoption("--max-tokens", dest="giebench_max_tokens", type=int, default=1024)
-    group.addoption("--seed", dest="giebench_seed", type=int, default=None)
-    group.addoption("--max-retries", dest="giebench_max_retries", type=int, default=4)
-    group.addoption("--request-timeout", dest="giebench_request_timeout", type=float, default=120.0)
+    for flag, dest, keywords in _OPTIONS:
+        group.addoption(flag, dest=f"giebench_{dest}", **keywords)
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -107,7 +76,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "giebench: a GIEBench gate check")
     config.stash[_STATE] = _State()
     config.pluginmanager.register(config.stash[_STATE], "giebench-state")
-    model = config.getoption("giebench_model")
+    model = _option(config, "model")
     if not model:
         return
     RecordingExtension.model_dir = model_dirname(model)
@@ -144,39 +113,31 @@ _STATE = pytest.StashKey[_State]()
 
 
 def _build_run(config: pytest.Config, model_name: str) -> GateRun:
-    label, folder = resolve_source(config.getoption("giebench_data"), ROOT)
-    from .data import load_source
-
-    dataset = load_source(folder, source=label)
-    thresholds = load_thresholds(
-        Path(config.getoption("giebench_thresholds")),
-        dimensions=tuple(dict.fromkeys([*DIMENSIONS, *dataset.dimensions()])),
+    worker = getattr(config, "workerinput", None)
+    return open_run(
+        model_name=model_name,
+        data=_option(config, "data"),
+        root=ROOT,
+        thresholds=Path(_option(config, "thresholds")),
+        base_url=_option(config, "base_url") or os.environ.get("OPENAI_BASE_URL") or None,
+        options=RunOptions(
+            model=model_name,
+            sampling=Sampling(
+                temperature=_option(config, "temperature"),
+                max_tokens=_option(config, "max_tokens"),
+                seed=_option(config, "seed"),
+            ),
+            variants=parse_variants(_option(config, "variants")),
+            concurrency=_option(config, "concurrency"),
+            live=_option(config, "live"),
+            update=bool(config.getoption("update_snapshots", False)),
+            max_retries=_option(config, "max_retries"),
+            timeout=_option(config, "request_timeout"),
+            worker_index=int(worker["workerid"][2:]) if worker else 0,
+            worker_count=int(worker["workercount"]) if worker else 1,
+            worker_label=f"giebench[{worker['workerid']}]" if worker else "giebench",
+        ),
     )
-    sampling = Sampling(
-        temperature=config.getoption("giebench_temperature"),
-        max_tokens=config.getoption("giebench_max_tokens"),
-        seed=config.getoption("giebench_seed"),
-    )
-    model = make_model(
-        model_name,
-        base_url=config.getoption("giebench_base_url") or os.environ.get("OPENAI_BASE_URL") or None,
-        sampling=sampling,
-        max_retries=config.getoption("giebench_max_retries"),
-        timeout=config.getoption("giebench_request_timeout"),
-    )
-    worker_input = getattr(config, "workerinput", None)
-    options = RunOptions(
-        model=model_name,
-        sampling=sampling,
-        variants=parse_variants(config.getoption("giebench_variants")),
-        concurrency=config.getoption("giebench_concurrency"),
-        live=config.getoption("giebench_live"),
-        update=bool(config.getoption("update_snapshots", False)),
-        worker_index=int(worker_input["workerid"][2:]) if worker_input else 0,
-        worker_count=int(worker_input["workercount"]) if worker_input else 1,
-        worker_label=f"giebench[{worker_input['workerid']}]" if worker_input else "giebench",
-    )
-    return GateRun(dataset=dataset, thresholds=thresholds, model=model, options=options)
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -379,13 +340,13 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
     for line in terminal_lines(report):
         terminalreporter.write_line(line)
     outputs: dict[str, Callable[[], str]] = {
-        "giebench_report": lambda: json.dumps(report, indent=2, ensure_ascii=False) + "\n",
-        "giebench_markdown": lambda: markdown(report),
-        "giebench_csv": lambda: csv_text(report),
-        "giebench_html": lambda: render_html(report),
+        "report": lambda: json.dumps(report, indent=2, ensure_ascii=False) + "\n",
+        "markdown": lambda: markdown(report),
+        "csv": lambda: csv_text(report),
+        "html": lambda: render_html(report),
     }
     for option, render in outputs.items():
-        target = config.getoption(option)
+        target = _option(config, option)
         if target:
             Path(target).parent.mkdir(parents=True, exist_ok=True)
             Path(target).write_text(render(), encoding="utf-8")

@@ -8,6 +8,7 @@ atomically: a download that fails half way leaves nothing behind.
 from __future__ import annotations
 
 import hashlib
+import http.client
 import os
 import shutil
 import tempfile
@@ -99,7 +100,7 @@ def pull(
             url = release.base_url + path
             try:
                 content = fetch(url)
-            except (urllib.error.URLError, OSError, TimeoutError) as exc:
+            except (urllib.error.URLError, http.client.HTTPException, OSError) as exc:
                 raise ReleaseError(
                     f"could not download {url} ({exc}).\n" + _manual_help(release, target)
                 ) from None

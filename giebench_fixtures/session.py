@@ -19,15 +19,16 @@ from typing import Any
 
 from . import gate
 from .cache import RESPONSES_FILE, ResponseCache, cache_dir, cache_key
-from .data import Dataset, Item, Variant
+from .data import DIMENSIONS, Dataset, Item, Variant, load_source
 from .errors import GiebenchError
 from .gate import Verdict
 from .metrics import Outcome
-from .models import Completion, Model, Sampling
+from .models import Completion, Model, Sampling, make_model
 from .recording import build_recording, drift, read_recording, replay, stale_error
+from .release import resolve_source
 from .report import build_report
 from .runner import Accounting, Progress, request_all
-from .thresholds import Thresholds
+from .thresholds import Thresholds, load_thresholds
 from .verdicts import read_verdict
 
 Scope = tuple[str, str, Variant]  # dimension, identity, variant
@@ -35,12 +36,16 @@ Scope = tuple[str, str, Variant]  # dimension, identity, variant
 
 @dataclass
 class RunOptions:
+    """How this process runs the gate (from the command line and xdist)."""
+
     model: str
-    sampling: Sampling
     variants: list[Variant]
+    sampling: Sampling = field(default_factory=Sampling)
     concurrency: int = 32
     live: bool = False
     update: bool = False
+    max_retries: int = 4
+    timeout: float = 120.0
     worker_index: int = 0
     worker_count: int = 1
     worker_label: str = "giebench"
@@ -291,6 +296,29 @@ class GateRun:
             }
             for v in self.options.variants
         }
+
+
+def open_run(
+    *,
+    model_name: str,
+    data: str | None,
+    root: Path,
+    thresholds: Path,
+    base_url: str | None,
+    options: RunOptions,
+) -> GateRun:
+    """Load and validate everything a run needs; raise GiebenchError on the first bad input."""
+    label, folder = resolve_source(data, root)
+    dataset = load_source(folder, source=label)
+    bars = load_thresholds(thresholds, dimensions=tuple(dict.fromkeys([*DIMENSIONS, *dataset.dimensions()])))
+    model = make_model(
+        model_name,
+        base_url=base_url,
+        sampling=options.sampling,
+        max_retries=options.max_retries,
+        timeout=options.timeout,
+    )
+    return GateRun(dataset=dataset, thresholds=bars, model=model, options=options)
 
 
 def client_version() -> str:
