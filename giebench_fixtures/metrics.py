@@ -39,6 +39,7 @@ class Outcome:
             "identity": self.identity,
             "correct": self.correct,
             "verdict": self.verdict,
+            "response": self.response,
             "evaluated": self.evaluated,
             **({"error": self.error} if self.error else {}),
         }

@@ -11,8 +11,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from .data import VARIANTS
-from .template import render_prompt
+from .template import render_layout
 
 SOURCE_NAME = "source.json"
 ORIGIN = "giebench sample (original writing, not the GIEBench release)"
@@ -21,20 +20,10 @@ ORIGIN = "giebench sample (original writing, not the GIEBench release)"
 def render(source: Path) -> dict[str, str]:
     """File name -> JSON text of the three prompt files rendered from a source file."""
     spec: dict[str, Any] = json.loads(source.read_text(encoding="utf-8"))
-    files: dict[str, str] = {}
-    for variant in VARIANTS:
-        rendered = {
-            item["key"]: {
-                "prompt": render_prompt(variant, item["question"], item["answers"], item["identity"]),
-                "correct": item["correct"],
-                "category": item["dimension"],
-                "identity": item["identity"],
-                "origin": ORIGIN,
-            }
-            for item in spec["items"]
-        }
-        files[variant.filename] = json.dumps(rendered, indent=2, ensure_ascii=False) + "\n"
-    return files
+    layout = render_layout(spec["items"], with_identity=True, origin=ORIGIN)
+    return {
+        name: json.dumps(entries, indent=2, ensure_ascii=False) + "\n" for name, entries in layout.items()
+    }
 
 
 def write(source: Path) -> list[Path]:

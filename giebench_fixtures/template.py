@@ -6,7 +6,8 @@ them and the release.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from .data import LETTERS, Variant
 
@@ -40,3 +41,26 @@ def render_prompt(variant: Variant, question: str, answers: Sequence[str], ident
             f" [The End of Assistant {letter}'s Answer]"
         )
     return "\n".join(parts[:2]) + "".join(f"\n\n{p}" for p in parts[2:])
+
+
+def render_layout(
+    items: Sequence[Mapping[str, Any]], *, with_identity: bool = False, origin: str | None = None
+) -> dict[str, dict[str, dict[str, Any]]]:
+    """The three prompt files of the official layout (file name -> item key -> entry) for item
+    specs ``{"key", "dimension", "identity", "question", "answers", "correct"}``."""
+    files: dict[str, dict[str, dict[str, Any]]] = {}
+    for variant in Variant:
+        entries: dict[str, dict[str, Any]] = {}
+        for item in items:
+            entry: dict[str, Any] = {
+                "prompt": render_prompt(variant, item["question"], item["answers"], item["identity"]),
+                "correct": item["correct"],
+                "category": item.get("category", item["dimension"]),
+            }
+            if with_identity:
+                entry["identity"] = item["identity"]
+            if origin:
+                entry["origin"] = origin
+            entries[item["key"]] = entry
+        files[variant.filename] = entries
+    return files

@@ -10,8 +10,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from giebench_fixtures.data import VARIANTS
-from giebench_fixtures.template import render_prompt
+from giebench_fixtures.template import render_layout
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -40,19 +39,8 @@ def invented_items(identities: dict[str, Sequence[str]], per_identity: int = 3) 
 def write_source(folder: Path, items: Iterable[dict[str, Any]], *, with_identity_field: bool = False) -> Path:
     """Write the three prompt files of the official layout for items."""
     folder.mkdir(parents=True, exist_ok=True)
-    items = list(items)
-    for variant in VARIANTS:
-        data = {}
-        for it in items:
-            entry: dict[str, Any] = {
-                "prompt": render_prompt(variant, it["question"], it["answers"], it["identity"]),
-                "correct": it["correct"],
-                "category": it.get("category", it["dimension"]),
-            }
-            if with_identity_field:
-                entry["identity"] = it["identity"]
-            data[it["key"]] = entry
-        (folder / variant.filename).write_text(json.dumps(data, indent=1), encoding="utf-8")
+    for name, entries in render_layout(list(items), with_identity=with_identity_field).items():
+        (folder / name).write_text(json.dumps(entries, indent=1), encoding="utf-8")
     return folder
 
 

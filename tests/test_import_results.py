@@ -4,27 +4,12 @@ import json
 import shutil
 import subprocess
 import sys
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 from giebench_fixtures.verdicts import read_verdict
 
 from .helpers import ROOT, run_pytest
 from .live_helpers import letter_of, small_data
-
-SNAPSHOTS = ROOT / "tests_bench" / "__snapshots__"
-
-
-@pytest.fixture
-def model() -> Iterator[str]:
-    name = f"import-test-{uuid.uuid4().hex[:8]}"
-    yield name
-    shutil.rmtree(SNAPSHOTS / name, ignore_errors=True)
-    if SNAPSHOTS.exists() and not any(SNAPSHOTS.iterdir()):
-        SNAPSHOTS.rmdir()
 
 
 def test_imported_results_replay_the_published_answers(model: str, tmp_path: Path) -> None:

@@ -1,27 +1,11 @@
 """Recorded responses as syrupy snapshots: record, replay offline, stale data, drift, safety."""
 
 import json
-import shutil
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
-from .helpers import ROOT, run_pytest
+from .conftest import SNAPSHOTS
+from .helpers import run_pytest
 from .live_helpers import answering_server, small_data
-
-SNAPSHOTS = ROOT / "tests_bench" / "__snapshots__"
-
-
-@pytest.fixture
-def model() -> Iterator[str]:
-    """A model name of its own, so its recordings never mix with anyone's; removed after."""
-    name = f"rec-test-{uuid.uuid4().hex[:8]}"
-    yield name
-    shutil.rmtree(SNAPSHOTS / name, ignore_errors=True)
-    if SNAPSHOTS.exists() and not any(SNAPSHOTS.iterdir()):
-        SNAPSHOTS.rmdir()
 
 
 def _record(model: str, data: Path, tmp_path: Path, salt: str = "", extra: tuple[str, ...] = ()) -> str:
