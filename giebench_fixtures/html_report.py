@@ -163,7 +163,7 @@ Responses from {escape(str(report.get("responses_from", "")))}.</p>
 red outline and ▼: the identity's check failed. Hover a cell for counts and its 95% interval.</p>
 {heat_map(report)}
 <h2>Raw→ID (empathy) and Raw→COT (understanding), paired on the same items</h2>
-<p>Dot: change in accuracy; line: 95% interval (conditional on the discordant items).</p>
+<p>Dot: change in accuracy; line: its 95% interval (Agresti–Min).</p>
 {change_chart(report)}
 <h2>Failing checks</h2>
 <ul>{failures}</ul>

@@ -40,19 +40,21 @@ def mcnemar_exact(gained: int, lost: int) -> float:
     return min(1.0, 2 * tail)
 
 
-def paired_change_interval(gained: int, lost: int, n: int, confidence: float = 0.95) -> tuple[float, float]:
-    """Interval for a paired accuracy change, conditional on the discordant items.
+def paired_change_interval(
+    gained: int, lost: int, n: int, confidence: float = 0.95
+) -> tuple[float, float]:
+    """Interval for a paired accuracy change (gained - lost) / n on n items.
 
-    The change is (gained - lost) / n = d/n * (2q - 1) with d = gained + lost and q the
-    share of discordant items that were gained; q gets a Wilson interval.
+    Agresti and Min's adjusted Wald interval: add 1/2 to each cell of the 2x2 table of
+    paired outcomes, then use the Wald interval of the difference. Unlike an interval
+    conditional on the discordant items, it carries the uncertainty of how many items flip.
     """
-    d = gained + lost
     if n == 0:
         return -1.0, 1.0
-    if d == 0:
-        return 0.0, 0.0
-    lo, hi = wilson_interval(gained, d, confidence)
-    return d / n * (2 * lo - 1), d / n * (2 * hi - 1)
+    b, c, m = gained + 0.5, lost + 0.5, n + 2
+    change = (b - c) / m
+    half = z_for(confidence) * math.sqrt(max((b + c) - (b - c) ** 2 / m, 0.0)) / m
+    return max(-1.0, change - half), min(1.0, change + half)
 
 
 @dataclass(frozen=True)

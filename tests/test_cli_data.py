@@ -128,3 +128,13 @@ def test_sample_questions_and_keys_are_unique() -> None:
 def test_sample_says_it_is_not_the_giebench_release() -> None:
     about = _sample_spec()["about"]
     assert "not the giebench release" in about.casefold()
+
+
+def test_the_fitting_answer_cannot_be_found_by_its_length() -> None:
+    """A judge that picks the longest answer must not do well on the sample."""
+    spec = json.loads((ROOT / "data" / "sample" / "source.json").read_text())
+    longest_is_right = 0
+    for item in spec["items"]:
+        lengths = [len(a.split()) for a in item["answers"]]
+        longest_is_right += lengths.index(max(lengths)) == "ABCD".index(item["correct"])
+    assert longest_is_right / len(spec["items"]) < 0.35

@@ -46,7 +46,10 @@ def test_homogeneity_detects_real_differences_only() -> None:
 def test_paired_change_interval_contains_the_change() -> None:
     lo, hi = paired_change_interval(8, 2, 40)
     assert lo < (8 - 2) / 40 < hi
-    assert paired_change_interval(0, 0, 40) == (0.0, 0.0)
+    lo, hi = paired_change_interval(0, 0, 40)
+    assert lo < 0 < hi and hi - lo < 0.1  # nothing flipped: a narrow interval around zero
+    lo, hi = paired_change_interval(0, 20, 30)
+    assert lo < -20 / 30 < hi < 0  # the estimate is inside, not at the edge
 
 
 def _outcomes(correct: int, n: int) -> list[Outcome]:
