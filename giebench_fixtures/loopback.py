@@ -53,6 +53,7 @@ class LoopbackServer:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # headers and body go out at once, no 40 ms ACK wait
 
             def log_message(self, *args: Any) -> None:  # keep test output clean
                 return
@@ -61,8 +62,7 @@ class LoopbackServer:
                 body = json.loads(self.rfile.read(int(self.headers.get("content-length", 0))) or b"{}")
                 server._handle(self, body)
 
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._httpd.daemon_threads = True
+        self._httpd = _Server(("127.0.0.1", 0), Handler)
         self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
 
     @property
@@ -163,6 +163,11 @@ class LoopbackServer:
         except (BrokenPipeError, ConnectionResetError):
             pass  # the client gave up (a timeout); it will retry
         self._record(prompt, model, status, attempt, authorization)
+
+
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 128  # a client opening 64 connections at once is not refused
+    daemon_threads = True
 
 
 def _error(message: str) -> dict[str, Any]:
