@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import shutil
 import subprocess
 import sys
@@ -32,12 +31,33 @@ from giebench_fixtures.loopback import LoopbackServer, letter_answerer  # noqa: 
 MODEL = "bench-replay"
 
 
+# Runs one command and prints the largest RSS of it and its descendants, in KiB, on stderr:
+# a fresh process, so each pytest run's peak is its own.
+_PEAK = (
+    "import resource, subprocess, sys\n"
+    "done = subprocess.run(sys.argv[1:], capture_output=True, text=True)\n"
+    "sys.stdout.write(done.stdout)\n"
+    "sys.stderr.write(f'{resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}\\n')\n"
+)
+
+
 def run(args: list[str], env: dict[str, str]) -> tuple[float, float, str]:
     """Wall seconds, peak RSS (MiB) of the largest process, and stdout of one pytest run."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     started = time.perf_counter()
     done = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests_bench", *args],
+        [
+            sys.executable,
+            "-c",
+            _PEAK,
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "tests_bench",
+            *args,
+        ],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -45,10 +65,9 @@ def run(args: list[str], env: dict[str, str]) -> tuple[float, float, str]:
         check=False,
     )
     wall = time.perf_counter() - started
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     if "GIEBench gate" not in done.stdout:
         raise SystemExit(f"pytest did not run the gate:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
-    return wall, max(peak, before) / 1024, done.stdout
+    return wall, int(done.stderr.strip().splitlines()[-1]) / 1024, done.stdout
 
 
 def main() -> int:
