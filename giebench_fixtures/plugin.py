@@ -251,7 +251,13 @@ class GateChecks:
         return self._note(self.run.check_change(dimension, Variant(compared)))
 
     def matches_recording(self, snapshot: Any, dimension: str, identity: str, variant: str) -> None:
-        """Replay or live: the responses equal the recording; with --snapshot-update, record them."""
+        """Replay or live: the responses equal the recording; with --snapshot-update, record them.
+
+        A scope with items the endpoint never answered is neither compared nor recorded: a
+        half recording would replay as wrong answers. Its accuracy check reports the gap.
+        """
+        if self.run.unanswered(dimension, identity, Variant(variant)):
+            return
         payload, drifted = self.run.recording(dimension, identity, Variant(variant))
         updating = self.run.options.update
         if drifted and not updating:

@@ -215,6 +215,14 @@ class GateRun:
         )
         return verdict
 
+    def unanswered(self, dimension: str, identity: str, variant: Variant) -> int:
+        """Items of a scope with no response after all retries."""
+        return sum(
+            1
+            for item in self.dataset.select(dimension, identity, variant)
+            if (c := self.responses.get((item.key, item.variant))) is None or c.error is not None
+        )
+
     def recording(self, dimension: str, identity: str, variant: Variant) -> tuple[dict[str, Any], list[str]]:
         """The snapshot payload for a test, and any verdicts that drifted from the recording."""
         scope = (dimension, identity, variant)

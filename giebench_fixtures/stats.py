@@ -40,9 +40,7 @@ def mcnemar_exact(gained: int, lost: int) -> float:
     return min(1.0, 2 * tail)
 
 
-def paired_change_interval(
-    gained: int, lost: int, n: int, confidence: float = 0.95
-) -> tuple[float, float]:
+def paired_change_interval(gained: int, lost: int, n: int, confidence: float = 0.95) -> tuple[float, float]:
     """Interval for a paired accuracy change (gained - lost) / n on n items.
 
     Agresti and Min's adjusted Wald interval: add 1/2 to each cell of the 2x2 table of

@@ -138,3 +138,27 @@ def test_a_killed_run_resumes_without_repeating_requests(tmp_path: Path) -> None
     # at most: --concurrency=2)
     repeated = [p for p, n in served.items() if n > 1]
     assert len(repeated) <= 2
+
+
+def test_slow_responses_time_out_and_are_retried(tmp_path: Path) -> None:
+    data = small_data(tmp_path / "data")
+    with answering_server(
+        fault=lambda p, attempt: "slow" if "Druid" in p and attempt == 1 else None, slow_seconds=3.0
+    ) as server:
+        run = run_pytest(
+            [
+                "tests_bench",
+                "--model=judge-1",
+                f"--base-url={server.url}",
+                f"--data={data}",
+                "--request-timeout=0.5",
+                "-k",
+                "Druid",
+                f"--giebench-report={tmp_path / 'r.json'}",
+            ],
+            env={"GIEBENCH_CACHE_DIR": str(tmp_path / "cache")},
+        )
+    report = json.loads((tmp_path / "r.json").read_text())
+    druid = [r for r in report["results"] if r["identity"] == "Druid"]
+    assert len(druid) == 9 and all(r["evaluated"] for r in druid), run.stdout[-2000:]
+    assert report["accounting"]["retries"] >= 9

@@ -136,3 +136,31 @@ def test_updating_a_subset_leaves_every_other_recording_in_place(model: str, tmp
     _record(model, data, tmp_path, extra=("--variants", "raw", "-n", "2"))
     after = {f: (SNAPSHOTS / model / f).read_text() for f in _files(model)}
     assert after == before
+
+
+def test_a_failing_endpoint_during_update_leaves_the_recording_as_it_was(model: str, tmp_path: Path) -> None:
+    data = small_data(tmp_path / "data")
+    _record(model, data, tmp_path)
+    before = {f: (SNAPSHOTS / model / f).read_text() for f in _files(model)}
+    # Now the endpoint fails every Sphinx prompt; the other answers change.
+    with answering_server(
+        salt="x", fault=lambda p, attempt: "500" if "sphinx" in p.lower() else None
+    ) as server:
+        run = run_pytest(
+            [
+                "tests_bench",
+                f"--model={model}",
+                f"--base-url={server.url}",
+                f"--data={data}",
+                "--live",
+                "--snapshot-update",
+                "--max-retries=0",
+            ],
+            env={"GIEBENCH_CACHE_DIR": str(tmp_path / "cache-failing")},
+        )
+    assert "item(s) not evaluated" in run.stdout
+    after = {f: (SNAPSHOTS / model / f).read_text() for f in _files(model)}
+    assert set(after) == set(before)
+    sphinx = [f for f in before if "Sphinx" in f]
+    assert sphinx and all(after[f] == before[f] for f in sphinx)  # not overwritten with holes
+    assert any(after[f] != before[f] for f in before if "Sphinx" not in f)  # the rest re-recorded
