@@ -21,6 +21,7 @@ def build_report(
     accounting: Mapping[str, Any],
     responses_from: str,
     thresholds: Mapping[str, Any] | None = None,
+    warnings: Sequence[str] = (),
 ) -> dict[str, Any]:
     """The JSON report of CONTRACT.md, plus paired comparisons and accounting."""
     ordered = sorted(outcomes, key=lambda o: (o.variant, o.dimension, o.identity, o.key))
@@ -37,6 +38,7 @@ def build_report(
         },
         "gate": {"passed": not failures, "failures": list(failures)},
         "thresholds": dict(thresholds or {}),
+        "warnings": list(warnings),
         "accounting": dict(accounting),
     }
 
@@ -81,6 +83,7 @@ def terminal_lines(report: Mapping[str, Any]) -> list[str]:
         fmt.format(*header),
         *(fmt.format(*r) for r in rows),
     ]
+    lines.extend(f"warning: {w}" for w in report.get("warnings", [])[:10])
     acc = report["accounting"]
     unparsed = sum(1 for r in report["results"] if r["evaluated"] and r["verdict"] is None)
     lines.append(

@@ -28,7 +28,7 @@ from .recording import build_recording, drift, read_recording, replay, stale_err
 from .release import resolve_source
 from .report import build_report
 from .runner import Accounting, Progress, request_all
-from .thresholds import Thresholds, load_thresholds
+from .thresholds import Thresholds, load_thresholds, unmatched_identities
 from .verdicts import read_verdict
 
 Scope = tuple[str, str, Variant]  # dimension, identity, variant
@@ -280,7 +280,13 @@ class GateRun:
             accounting=total.as_dict(),
             responses_from=self._responses_from(total),
             thresholds=self.accuracy_bars(),
+            warnings=self.warnings(),
         )
+
+    def warnings(self) -> list[str]:
+        """What a user should know about the inputs that did not stop the run."""
+        identities = {dim: self.dataset.identities(dim) for dim in self.dataset.dimensions()}
+        return self.dataset.warnings + unmatched_identities(self.thresholds, identities)
 
     def _responses_from(self, total: Accounting) -> str:
         if not self.model.cacheable:

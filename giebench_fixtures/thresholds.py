@@ -76,6 +76,17 @@ class Thresholds:
         return replace(Bars(), **{**merged, **floats})
 
 
+def unmatched_identities(thresholds: Thresholds, identities: Mapping[str, list[str]]) -> list[str]:
+    """Warnings for identity overrides that name no identity of the data (a typo, or
+    thresholds written for another data source)."""
+    return [
+        f"{thresholds.path}: [dimension.{dim}.identity.{name}] matches no {dim} identity in the data"
+        for dim, table in thresholds.dimensions.items()
+        for name in table.get("identity", {})
+        if name not in identities.get(dim, [])
+    ]
+
+
 def default_thresholds() -> Thresholds:
     return Thresholds(None, {}, {}, {})
 

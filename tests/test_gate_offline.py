@@ -88,3 +88,12 @@ def test_a_broken_data_folder_stops_the_run_naming_file_and_key(tmp_path: Path) 
     assert run.returncode == 4
     assert "ID-Prompt.json item 'gender-gryphon-1': 'correct' is 'Q'" in run.stderr
     assert "Traceback" not in run.stderr
+
+
+def test_an_override_for_an_identity_not_in_the_data_is_a_warning(tmp_path: Path) -> None:
+    thresholds = tmp_path / "thresholds.toml"
+    thresholds.write_text("[dimension.Gender.identity.Femal]\nmin_accuracy = 0.9\n")
+    run = run_pytest(["tests_bench", "--model=baseline:random", f"--thresholds={thresholds}", "-k", "Gender"])
+    assert (
+        f"warning: {thresholds}: [dimension.Gender.identity.Femal] matches no Gender identity" in run.stdout
+    )
