@@ -45,15 +45,19 @@ def cache_key(model: str, sampling: Sampling, prompt: str) -> str:
 class ResponseCache:
     """Completed responses by cache key; safe for concurrent processes."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, run_id: str = "") -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
+        self.run_id = run_id  # failures are kept for this run only, so other workers stop waiting
         self._db = sqlite3.connect(path, timeout=60, isolation_level=None, check_same_thread=False)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute(
             "CREATE TABLE IF NOT EXISTS responses (key TEXT PRIMARY KEY, model TEXT, "
             "body TEXT NOT NULL, created REAL NOT NULL)"
+        )
+        self._db.execute(
+            "CREATE TABLE IF NOT EXISTS failures (run TEXT, key TEXT, error TEXT, PRIMARY KEY (run, key))"
         )
 
     def get_many(self, keys: Iterable[str]) -> dict[str, Completion]:
@@ -80,6 +84,23 @@ class ResponseCache:
         self._db.execute(
             "INSERT OR REPLACE INTO responses VALUES (?, ?, ?, ?)", (key, model, body, time.time())
         )
+
+    def put_failure(self, key: str, error: str) -> None:
+        """Note, for this run only, that a prompt failed after its retries ('*': the whole run)."""
+        self._db.execute("INSERT OR REPLACE INTO failures VALUES (?, ?, ?)", (self.run_id, key, error))
+
+    def failures(self, keys: Iterable[str]) -> dict[str, str]:
+        """This run's failures among keys, and '*' if the whole run was stopped."""
+        wanted = [*keys, "*"]
+        found: dict[str, str] = {}
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            rows = self._db.execute(
+                f"SELECT key, error FROM failures WHERE run = ? AND key IN ({marks})", [self.run_id, *chunk]
+            ).fetchall()
+            found.update(rows)
+        return found
 
     def count(self) -> int:
         return int(self._db.execute("SELECT COUNT(*) FROM responses").fetchone()[0])

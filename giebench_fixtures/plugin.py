@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -136,6 +137,7 @@ def _build_run(config: pytest.Config, model_name: str) -> GateRun:
             worker_index=int(worker["workerid"][2:]) if worker else 0,
             worker_count=int(worker["workercount"]) if worker else 1,
             worker_label=f"giebench[{worker['workerid']}]" if worker else "giebench",
+            run_id=worker["testrunuid"] if worker else uuid.uuid4().hex,
         ),
     )
 

@@ -103,6 +103,8 @@ async def request_all(
         accounting.completion_tokens += completion.completion_tokens
         if completion.error is not None:
             accounting.failed += 1
+            if cache is not None:
+                cache.put_failure(key, completion.error)
         elif cache is not None:
             cache.put(key, model.name, completion)
         if progress is not None:

@@ -20,7 +20,7 @@ from typing import Any
 from . import gate
 from .cache import RESPONSES_FILE, ResponseCache, cache_dir, cache_key
 from .data import DIMENSIONS, Dataset, Item, Variant, load_source
-from .errors import GiebenchError
+from .errors import EndpointError, GiebenchError
 from .gate import Verdict
 from .metrics import Outcome
 from .models import Completion, Model, Sampling, make_model
@@ -49,7 +49,7 @@ class RunOptions:
     worker_index: int = 0
     worker_count: int = 1
     worker_label: str = "giebench"
-    wait_timeout: float = 3600.0
+    run_id: str = ""  # shared by every process of one run (xdist's testrunuid)
 
 
 @dataclass
@@ -95,23 +95,32 @@ class GateRun:
     def _ask(self, items: list[Item]) -> None:
         if not items:
             return
+        keys = {self._key(i): i for i in items}
         if not self.model.cacheable:
-            results, acc = asyncio.run(self._request({i.prompt: i.prompt for i in items}, None))
-            self._store(items, {i.prompt: results[i.prompt] for i in items})
-            return
-        cache = ResponseCache(cache_dir() / RESPONSES_FILE)
+            answers, _ = asyncio.run(self._request({k: i.prompt for k, i in keys.items()}, None))
+        else:
+            cache = ResponseCache(cache_dir() / RESPONSES_FILE, run_id=self.options.run_id)
+            try:
+                answers = self._ask_through(cache, keys)
+            finally:
+                cache.close()
+        for key, item in keys.items():
+            self.responses[(item.key, item.variant)] = answers[key]
+
+    def _ask_through(self, cache: ResponseCache, keys: dict[str, Item]) -> dict[str, Completion]:
+        """Cached answers, this process's share from the model, the rest from other workers."""
+        found = cache.get_many(keys)
+        self.accounting.from_cache += sum(self._mine(k) for k in found)
+        mine = {k: i.prompt for k, i in keys.items() if k not in found and self._mine(k)}
         try:
-            keys = {self._key(i): i for i in items}
-            found = cache.get_many(keys)
-            self.accounting.from_cache += sum(self._mine(k) for k in found)
-            mine = {k: i.prompt for k, i in keys.items() if k not in found and self._mine(k)}
-            fresh, acc = asyncio.run(self._request(mine, cache))
-            self.accounting.add(acc)
-            found.update(fresh)
-            found.update(self._wait_for_others(cache, set(keys) - set(found)))
-            self._store(items, {k: found[k] for k in keys if k in found}, keyed=keys)
-        finally:
-            cache.close()
+            fresh, spent = asyncio.run(self._request(mine, cache))
+        except EndpointError as exc:
+            cache.put_failure("*", str(exc))  # other workers stop waiting and report it too
+            raise
+        self.accounting.add(spent)
+        found.update(fresh)
+        found.update(self._wait_for_others(cache, set(keys) - set(found)))
+        return found
 
     async def _request(
         self, prompts: dict[str, str], cache: ResponseCache | None
@@ -133,14 +142,29 @@ class GateRun:
             await self.model.close()
 
     def _wait_for_others(self, cache: ResponseCache, missing: set[str]) -> dict[str, Completion]:
-        """Responses other workers are fetching: they appear in the shared cache."""
+        """Responses other workers are fetching appear in the shared cache, or their failures do.
+
+        A worker that makes no progress for longer than one request could take with all its
+        retries is given up on: its prompts are reported as not evaluated.
+        """
         found: dict[str, Completion] = {}
-        deadline = time.monotonic() + self.options.wait_timeout
-        while missing and time.monotonic() < deadline:
+        patience = self.options.timeout * (self.options.max_retries + 1) + 60
+        last_progress = time.monotonic()
+        while missing:
             got = cache.get_many(missing)
-            found.update(got)
-            missing -= set(got)
-            if missing:
+            failed = cache.failures(missing)
+            if "*" in failed:
+                raise EndpointError(failed.pop("*"))
+            got.update((k, Completion(text=None, error=e)) for k, e in failed.items())
+            if got:
+                found.update(got)
+                missing -= set(got)
+                last_progress = time.monotonic()
+            elif time.monotonic() - last_progress > patience:
+                error = "not answered: the worker fetching it stopped making progress"
+                found.update((k, Completion(text=None, error=error)) for k in missing)
+                break
+            else:
                 time.sleep(0.05)
         return found
 
@@ -150,23 +174,6 @@ class GateRun:
 
     def _key(self, item: Item) -> str:
         return cache_key(self.model.name, self.options.sampling, item.prompt)
-
-    def _store(
-        self,
-        items: list[Item],
-        completions: dict[str, Completion],
-        keyed: dict[str, Item] | None = None,
-    ) -> None:
-        if keyed is None:
-            for item in items:
-                self.responses[(item.key, item.variant)] = completions[item.prompt]
-            return
-        by_item = {(i.key, i.variant): k for k, i in keyed.items()}
-        for item in items:
-            completion = completions.get(by_item[(item.key, item.variant)])
-            self.responses[(item.key, item.variant)] = completion or Completion(
-                text=None, error="not answered (another worker failed to fetch it)"
-            )
 
     # --- during the tests ----------------------------------------------------------
 

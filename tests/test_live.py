@@ -65,6 +65,8 @@ def test_items_failing_after_retries_are_not_evaluated_and_fail_the_gate(tmp_pat
                 f"--base-url={server.url}",
                 f"--data={data}",
                 "--max-retries=1",
+                "-n",
+                "2",
                 "-k",
                 "Gender",
                 f"--giebench-report={tmp_path / 'r.json'}",
