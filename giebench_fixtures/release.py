@@ -72,7 +72,9 @@ def _manual_help(release: Release, target: Path) -> str:
     urls = "\n".join(f"  {release.base_url}{path}" for path in release.files)
     return (
         f"Download these files by hand:\n{urls}\n"
-        "put them in one folder, then run: giebench data pull --from FOLDER\n"
+        "(the same files are in the dataset m-a-p/GIEBench on the Hugging Face hub; any copy is\n"
+        "accepted if its git blob ids match), put them in one folder, then run:\n"
+        "  giebench data pull --from FOLDER\n"
         f"(they are verified by git blob id and installed in {target})"
     )
 
