@@ -97,7 +97,7 @@ def check_change(
     lo, hi = change.interval(bars.confidence)
     stated = (
         f"{scope}: change {change.change:+.2f} ({change.flips} on {change.n} items, "
-        f"{round(bars.confidence * 100)}% CI {lo:+.2f}–{hi:+.2f}, McNemar p={change.p_value:.3f})"
+        f"{round(bars.confidence * 100)}% CI {lo:+.2f} to {hi:+.2f}, McNemar p={change.p_value:.3f})"
     )
     if change.n < bars.min_items:
         return Verdict(scope, True, f"{stated}; not gated: fewer than {bars.min_items} items", False), change
