@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from .errors import GiebenchError
 from .models import Completion, Sampling
 
 CACHE_ENV = "GIEBENCH_CACHE_DIR"
@@ -49,16 +50,22 @@ class ResponseCache:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self.run_id = run_id  # failures are kept for this run only, so other workers stop waiting
-        self._db = sqlite3.connect(path, timeout=60, isolation_level=None, check_same_thread=False)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.execute(
-            "CREATE TABLE IF NOT EXISTS responses (key TEXT PRIMARY KEY, model TEXT, "
-            "body TEXT NOT NULL, created REAL NOT NULL)"
-        )
-        self._db.execute(
-            "CREATE TABLE IF NOT EXISTS failures (run TEXT, key TEXT, error TEXT, PRIMARY KEY (run, key))"
-        )
+        try:
+            self._db = sqlite3.connect(path, timeout=60, isolation_level=None, check_same_thread=False)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.execute(
+                "CREATE TABLE IF NOT EXISTS responses (key TEXT PRIMARY KEY, model TEXT, "
+                "body TEXT NOT NULL, created REAL NOT NULL)"
+            )
+            self._db.execute(
+                "CREATE TABLE IF NOT EXISTS failures (run TEXT, key TEXT, error TEXT, PRIMARY KEY (run, key))"
+            )
+        except sqlite3.Error as exc:
+            raise GiebenchError(
+                f"the response cache {path} cannot be used ({exc}); move it away or run "
+                f"'giebench cache clear' (set ${CACHE_ENV} to use another folder)"
+            ) from None
 
     def get_many(self, keys: Iterable[str]) -> dict[str, Completion]:
         wanted = list(keys)

@@ -128,6 +128,8 @@ class OpenAIChat:
             return Completion(text=None, error="timed out after retries")
         except openai.APIConnectionError:
             return Completion(text=None, error="connection failed after retries")
+        except openai.APIError as exc:  # e.g. a reply that is not a chat completion
+            return Completion(text=None, error=f"unusable response ({type(exc).__name__})")
         choice = reply.choices[0] if reply.choices else None
         usage = reply.usage
         return Completion(

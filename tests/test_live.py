@@ -164,3 +164,17 @@ def test_slow_responses_time_out_and_are_retried(tmp_path: Path) -> None:
     druid = [r for r in report["results"] if r["identity"] == "Druid"]
     assert len(druid) == 9 and all(r["evaluated"] for r in druid), run.stdout[-2000:]
     assert report["accounting"]["retries"] >= 9
+
+
+def test_a_corrupt_cache_is_named_with_how_to_fix_it(tmp_path: Path) -> None:
+    data = small_data(tmp_path / "data")
+    (tmp_path / "cache").mkdir()
+    (tmp_path / "cache" / "responses.sqlite3").write_bytes(b"this is not a database" * 100)
+    with answering_server() as server:
+        run = run_pytest(
+            ["tests_bench", "--model=judge-1", f"--base-url={server.url}", f"--data={data}", "-k", "Druid"],
+            env={"GIEBENCH_CACHE_DIR": str(tmp_path / "cache")},
+        )
+    assert "responses.sqlite3 cannot be used" in run.stdout
+    assert "giebench cache clear" in run.stdout
+    assert server.requests() == 0
