@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -153,6 +153,7 @@ def summarize(outcomes: Iterable[Outcome]) -> dict[str, Any]:
             dims[o.dimension].append(o)
         summary[variant] = {
             "overall": tally(group).as_dict(),
+            "letters": letter_shares(group),
             "dimensions": {
                 dim: {
                     **tally(members).as_dict(),
@@ -165,6 +166,18 @@ def summarize(outcomes: Iterable[Outcome]) -> dict[str, Any]:
             },
         }
     return summary
+
+
+def letter_shares(outcomes: Iterable[Outcome]) -> dict[str, dict[str, int]]:
+    """How often each letter was the verdict and the right answer: a judge with a position
+    bias picks one letter far more often than it is right."""
+    chosen: Counter[str] = Counter()
+    right: Counter[str] = Counter()
+    for o in outcomes:
+        if o.evaluated:
+            chosen[o.verdict or "none"] += 1
+            right[o.correct] += 1
+    return {"verdicts": dict(sorted(chosen.items())), "correct": dict(sorted(right.items()))}
 
 
 def comparisons(outcomes: Iterable[Outcome]) -> dict[str, dict[str, Change]]:

@@ -83,6 +83,11 @@ def terminal_lines(report: Mapping[str, Any]) -> list[str]:
         fmt.format(*header),
         *(fmt.format(*r) for r in rows),
     ]
+    for variant, block in report["summary"].items():
+        lines.append(
+            f"letters, {variant:<3}: chosen {_shares(block['letters']['verdicts'])}; "
+            f"right {_shares(block['letters']['correct'])}"
+        )
     lines.extend(f"warning: {w}" for w in report.get("warnings", [])[:10])
     acc = report["accounting"]
     unparsed = sum(1 for r in report["results"] if r["evaluated"] and r["verdict"] is None)
@@ -98,6 +103,11 @@ def terminal_lines(report: Mapping[str, Any]) -> list[str]:
         lines.append(f"gate: FAILED, {len(gate['failures'])} check(s):")
         lines.extend(f"  {f}" for f in gate["failures"])
     return lines
+
+
+def _shares(counts: Mapping[str, int]) -> str:
+    total = sum(counts.values()) or 1
+    return " ".join(f"{letter} {n / total:.0%}" for letter, n in counts.items())
 
 
 def markdown(report: Mapping[str, Any]) -> str:

@@ -27,6 +27,10 @@ def test_random_baseline_fails_the_gate_readably_and_identically_under_xdist(tmp
     assert a["gate"]["passed"] is False
     assert set(a["summary"]) == {"raw", "id", "cot"}
     assert 0.1 < a["summary"]["raw"]["overall"]["accuracy"] < 0.4  # chance is 0.25
+    # which letters the judge picks, beside which are right: position bias shows here
+    letters = a["summary"]["id"]["letters"]
+    assert sum(letters["verdicts"].values()) == sum(letters["correct"].values()) == a["dataset"]["items"]
+    assert "letters, id : chosen A" in serial.stdout
 
 
 def test_invented_identities_become_test_ids(tmp_path: Path) -> None:
