@@ -9,6 +9,7 @@ naming the file and the item key, so a user fixes them all in one pass.
 from __future__ import annotations
 
 import json
+import random
 import re
 import string
 import tomllib
@@ -81,6 +82,10 @@ _ANSWER = re.compile(
     r"\[The Start of Assistant ([A-D])'s Answer\]\s*(.*?)\s*\[The End of Assistant \1's Answer\]",
     re.S,
 )
+# The raw text between an answer's markers, whitespace and quotes included.
+_ANSWER_BODY = re.compile(
+    r"\[The Start of Assistant ([A-D])'s Answer\]\n?(.*?)\s*\[The End of Assistant \1's Answer\]", re.S
+)
 _BELONGS = re.compile(r"belongs to the\s+[\"“'‘]?(?P<name>[^\"”’.\n]+?)[\"”'’]?\s+group", re.I)
 _QUOTES = "\"“”'‘’"
 
@@ -112,6 +117,7 @@ class Dataset:
     path: Path
     items: dict[Variant, dict[str, Item]]
     warnings: list[str] = field(default_factory=list)
+    shuffle_seed: int | None = None
 
     @property
     def keys(self) -> list[str]:
@@ -140,6 +146,7 @@ class Dataset:
             "dimensions": len(self.dimensions()),
             "identities": sum(len(self.identities(d)) for d in self.dimensions()),
             "note": SOURCE_NOTES.get(self.source, "a user-supplied folder in the GIEBench layout"),
+            "answers_shuffled_with_seed": self.shuffle_seed,
         }
 
 
@@ -390,3 +397,39 @@ def parse_variants(text: str) -> list[Variant]:
 def iter_items(dataset: Dataset, variants: Iterable[Variant]) -> Iterable[Item]:
     for variant in variants:
         yield from (dataset.items[variant][k] for k in sorted(dataset.items[variant]))
+
+
+def shuffle_answers(dataset: Dataset, seed: int) -> Dataset:
+    """The same items with their four answers re-ordered, to expose a judge's position bias.
+
+    Each key gets one permutation, drawn from (seed, key), used in all three variants so
+    paired comparisons stay paired. Only the answer texts move inside the prompt; every
+    other character is kept, and the correct letter follows its answer.
+    """
+    items: dict[Variant, dict[str, Item]] = {}
+    for variant, by_key in dataset.items.items():
+        items[variant] = {}
+        for key, item in by_key.items():
+            order = random.Random(f"{seed}\0{key}").sample(range(4), 4)  # new slot i shows old order[i]
+            items[variant][key] = _reordered(item, order)
+    return Dataset(
+        source=dataset.source,
+        path=dataset.path,
+        items=items,
+        warnings=dataset.warnings,
+        shuffle_seed=seed,
+    )
+
+
+def _reordered(item: Item, order: list[int]) -> Item:
+    bodies = {m.group(1): m.group(2) for m in _ANSWER_BODY.finditer(item.prompt)}
+
+    def swap(match: re.Match[str]) -> str:
+        letter = match.group(1)
+        source = LETTERS[order[LETTERS.index(letter)]]
+        return match.group(0).replace(match.group(2), bodies[source], 1) if match.group(2) else match.group(0)
+
+    prompt = _ANSWER_BODY.sub(swap, item.prompt)
+    answers = tuple(item.answers[i] for i in order)
+    correct = LETTERS[order.index(LETTERS.index(item.correct))]
+    return replace(item, prompt=prompt, answers=answers, correct=correct)  # type: ignore[arg-type]

@@ -48,6 +48,15 @@ _OPTIONS: tuple[tuple[str, str, dict[str, Any]], ...] = (
     ("--temperature", "temperature", {"type": float, "default": 0.0, "help": "sampling temperature"}),
     ("--max-tokens", "max_tokens", {"type": int, "default": 1024, "help": "completion token limit"}),
     ("--seed", "seed", {"type": int, "help": "sampling seed (also seeds baseline:random)"}),
+    (
+        "--shuffle-answers",
+        "shuffle_answers",
+        {
+            "type": int,
+            "metavar": "SEED",
+            "help": "re-order each item's answers (seeded) to expose position bias",
+        },
+    ),
     ("--max-retries", "max_retries", {"type": int, "default": 4, "help": "retries per request"}),
     (
         "--request-timeout",
@@ -80,7 +89,11 @@ def pytest_configure(config: pytest.Config) -> None:
     model = _option(config, "model")
     if not model:
         return
-    RecordingExtension.model_dir = model_dirname(model)
+    shuffle = _option(config, "shuffle_answers")
+    # Shuffled prompts are other prompts: their recordings live apart.
+    RecordingExtension.model_dir = model_dirname(model) + (
+        f"@shuffle-{shuffle}" if shuffle is not None else ""
+    )
     # Recordings of other models, variants or identities are legitimately unused in a
     # run: report them as syrupy does, but never fail on them or delete them.
     config.option.warn_unused_snapshots = True
@@ -121,6 +134,7 @@ def _build_run(config: pytest.Config, model_name: str) -> GateRun:
         root=ROOT,
         thresholds=Path(_option(config, "thresholds")),
         base_url=_option(config, "base_url") or os.environ.get("OPENAI_BASE_URL") or None,
+        shuffle_seed=_option(config, "shuffle_answers"),
         options=RunOptions(
             model=model_name,
             sampling=Sampling(
@@ -251,6 +265,11 @@ class GateChecks:
 
     def change(self, dimension: str, compared: str) -> Verdict:
         return self._note(self.run.check_change(dimension, Variant(compared)))
+
+    def require(self, verdict: Verdict) -> None:
+        """Fail the test with the check's own one-line explanation."""
+        if not verdict.passed:
+            pytest.fail(verdict.message, pytrace=False)
 
     def matches_recording(self, snapshot: Any, dimension: str, identity: str, variant: str) -> None:
         """Replay or live: the responses equal the recording; with --snapshot-update, record them.

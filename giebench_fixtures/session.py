@@ -19,7 +19,7 @@ from typing import Any
 
 from . import gate
 from .cache import RESPONSES_FILE, ResponseCache, cache_dir, cache_key
-from .data import DIMENSIONS, Dataset, Item, Variant, load_source
+from .data import DIMENSIONS, Dataset, Item, Variant, load_source, shuffle_answers
 from .errors import EndpointError, GiebenchError
 from .gate import Verdict
 from .metrics import Outcome
@@ -327,10 +327,13 @@ def open_run(
     thresholds: Path,
     base_url: str | None,
     options: RunOptions,
+    shuffle_seed: int | None = None,
 ) -> GateRun:
     """Load and validate everything a run needs; raise GiebenchError on the first bad input."""
     label, folder = resolve_source(data, root)
     dataset = load_source(folder, source=label)
+    if shuffle_seed is not None:
+        dataset = shuffle_answers(dataset, shuffle_seed)
     bars = load_thresholds(thresholds, dimensions=tuple(dict.fromkeys([*DIMENSIONS, *dataset.dimensions()])))
     model = make_model(
         model_name,

@@ -5,20 +5,16 @@ DIMENSION = "Personality"
 
 def test_accuracy(gate, snapshot, variant, identity):
     gate.matches_recording(snapshot, DIMENSION, identity, variant)
-    check = gate.accuracy(DIMENSION, identity, variant)
-    assert check.passed, check.message
+    gate.require(gate.accuracy(DIMENSION, identity, variant))
 
 
 def test_pooled_accuracy(gate, variant):
-    check = gate.accuracy(DIMENSION, None, variant)
-    assert check.passed, check.message
+    gate.require(gate.accuracy(DIMENSION, None, variant))
 
 
 def test_gap(gate, variant):
-    check = gate.gap(DIMENSION, variant)
-    assert check.passed, check.message
+    gate.require(gate.gap(DIMENSION, variant))
 
 
 def test_change(gate, compared):
-    check = gate.change(DIMENSION, compared)
-    assert check.passed, check.message
+    gate.require(gate.change(DIMENSION, compared))
