@@ -194,8 +194,14 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         )
 
 
+def _dimension_of(item: pytest.Item) -> str | None:
+    """The DIMENSION a gate module declares, for items of tests_bench modules."""
+    return getattr(getattr(item, "module", None), "DIMENSION", None)
+
+
 def _scopes(item: pytest.Item, run: GateRun) -> list[Scope]:
-    dimension = getattr(getattr(item, "module", None), "DIMENSION", None)
+    """The (dimension, identity, variant) groups of items a gate test reads."""
+    dimension = _dimension_of(item)
     params = getattr(item, "callspec", None)
     if dimension is None or params is None:
         return []
@@ -209,15 +215,16 @@ def _scopes(item: pytest.Item, run: GateRun) -> list[Scope]:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    giebench_items = [i for i in items if getattr(getattr(i, "module", None), "DIMENSION", None)]
-    for item in giebench_items:
-        item.add_marker(pytest.mark.giebench)
-    bench_modules = [i for i in items if "tests_bench" in Path(str(i.path)).parts]
-    if bench_modules and config.stash[_STATE].run is None and not config.getoption("collectonly"):
+    for item in items:
+        if _dimension_of(item):
+            item.add_marker(pytest.mark.giebench)
+    in_bench = any("tests_bench" in Path(str(i.path)).parts for i in items)
+    if in_bench and config.stash[_STATE].run is None and not config.getoption("collectonly"):
         raise pytest.UsageError(USAGE)
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
+    """Gather every response the selected tests need, before the first one runs."""
     state = session.config.stash[_STATE]
     run = state.run
     if run is None or session.config.getoption("collectonly"):
@@ -226,24 +233,25 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 
     scopes: set[Scope] = set()
     for item in session.items:
-        scopes.update(_scopes(item, run))
-        params = getattr(item, "callspec", None)
-        dimension = getattr(getattr(item, "module", None), "DIMENSION", None)
-        if params is not None and isinstance(params.params.get("identity"), str) and dimension:
-            scope = (
-                dimension,
-                params.params["identity"],
-                Variant(params.params["variant"]),
-            )
+        item_scopes = _scopes(item, run)
+        scopes.update(item_scopes)
+        if item.name.startswith("test_accuracy[") and len(item_scopes) == 1:  # the recorded tests
             location = RecordingExtension.get_location(test_location=PyTestLocation(item), index=0)
-            run.recordings[scope] = Path(location)
-    rerecord = f"pytest tests_bench --model={run.options.model} --snapshot-update"
+            run.recordings[item_scopes[0]] = Path(location)
     try:
-        run.prepare(scopes, rerecord)
+        run.prepare(scopes, _rerecord_command(session.config))
     except GiebenchError as exc:
         # Stop the run (and, under xdist, the controller) after one test reports it.
         state.fatal = f"giebench: {exc}"
         session.shouldstop = state.fatal
+
+
+def _rerecord_command(config: pytest.Config) -> str:
+    words = ["pytest tests_bench", f"--model={_option(config, 'model')}"]
+    for dest in ("data", "shuffle_answers"):
+        if _option(config, dest) is not None:
+            words.append(f"--{dest.replace('_', '-')}={_option(config, dest)}")
+    return " ".join([*words, "--snapshot-update"])
 
 
 class GateChecks:
