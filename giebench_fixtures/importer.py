@@ -16,6 +16,7 @@ from pathlib import Path
 from .data import VARIANTS, Item, load_source
 from .errors import DataError
 from .recording import build_recording, recording_path
+from .release import OFFICIAL_RESULTS, git_blob_id
 
 
 def find_result_files(folder: Path, prefix: str | None) -> dict[str, Path]:
@@ -55,7 +56,7 @@ def import_results(folder: Path, model: str, snapshots: Path, prefix: str | None
         for item in dataset.items[variant].values():
             groups[(item.dimension, item.identity, variant.value)].append(item)
     written = []
-    meta = {"imported_from": sorted(p.name for p in files.values()), "sampling": "as published"}
+    meta = {"imported_from": [_provenance(p) for p in files.values()], "sampling": "as published"}
     for (dimension, identity, variant_name), items in sorted(groups.items()):
         texts = {i.key: answers.get((i.key, variant_name)) for i in items}
         payload = build_recording(model, f"{dimension}/{identity}/{variant_name}", items, texts, meta)
@@ -64,3 +65,13 @@ def import_results(folder: Path, model: str, snapshots: Path, prefix: str | None
         path.write_text(json.dumps(payload, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         written.append(path)
     return written
+
+
+def _provenance(path: Path) -> dict[str, object]:
+    """The file, its git blob id, and whether it is byte-identical to a published result file."""
+    blob = git_blob_id(path.read_bytes())
+    return {
+        "file": path.name,
+        "git_blob_id": blob,
+        "is_published_file": blob in OFFICIAL_RESULTS.values(),
+    }

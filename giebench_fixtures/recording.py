@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -38,14 +37,6 @@ class RecordingExtension(JSONSnapshotExtension):
     def dirname(cls, *, test_location: Any) -> str:
         root = Path(test_location.filepath).parent / cls.snapshot_dirname / cls.model_dir
         return str(root / test_location.basename)
-
-
-@dataclass(frozen=True)
-class RecordedItem:
-    key: str
-    prompt_sha256: str
-    response: str | None
-    verdict: str | None
 
 
 def build_recording(

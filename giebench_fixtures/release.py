@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import http.client
 import os
-import shutil
 import tempfile
 import urllib.error
 import urllib.request
@@ -162,7 +161,3 @@ def resolve_source(spec: str | None, root: Path) -> tuple[str, Path]:
     if not folder.is_dir():
         raise ReleaseError(f"--data={spec}: not 'sample', 'official' or an existing folder")
     return str(folder), folder
-
-
-def remove(folder: Path) -> None:
-    shutil.rmtree(folder, ignore_errors=True)

@@ -87,10 +87,6 @@ def unmatched_identities(thresholds: Thresholds, identities: Mapping[str, list[s
     ]
 
 
-def default_thresholds() -> Thresholds:
-    return Thresholds(None, {}, {}, {})
-
-
 def load_thresholds(path: Path, *, dimensions: tuple[str, ...] = DIMENSIONS) -> Thresholds:
     """Read and validate a thresholds file; raise ThresholdsError naming the key and its line."""
     if not path.exists():

@@ -29,6 +29,12 @@ def test_imported_results_replay_the_published_answers(model: str, tmp_path: Pat
     )
     assert cli.returncode == 0, cli.stderr
     assert "wrote 15 recordings" in cli.stdout
+    recording = json.loads((SNAPSHOTS / model / "test_gender" / "test_accuracy[id-Gryphon].json").read_text())
+    provenance = recording["meta"]["imported_from"]
+    assert {p["file"] for p in provenance} == {
+        f"Judge-X-{n}" for n in ("Raw-Prompt.json", "ID-Prompt.json", "COT-Prompt.json")
+    }
+    assert not any(p["is_published_file"] for p in provenance)  # ours, not the paper's files
     run = run_pytest(
         [
             "tests_bench",

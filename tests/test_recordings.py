@@ -79,7 +79,10 @@ def test_a_changed_prompt_stops_replay_naming_the_item(model: str, tmp_path: Pat
     assert run.returncode != 0
     assert "1 recorded response(s) no longer match the data" in run.stdout
     assert "test_accuracy[id-Oracle].json: faith-oracle-1 (prompt changed)" in run.stdout
-    assert f"Re-record them with: pytest tests_bench --model={model} --data={data} --snapshot-update" in run.stdout
+    assert (
+        f"Re-record them with: pytest tests_bench --model={model} --data={data} --snapshot-update"
+        in run.stdout
+    )
 
 
 def test_live_shows_exactly_the_items_whose_verdict_changed(model: str, tmp_path: Path) -> None:
