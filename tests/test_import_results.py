@@ -8,6 +8,7 @@ from pathlib import Path
 
 from giebench_fixtures.verdicts import read_verdict
 
+from .conftest import SNAPSHOTS
 from .helpers import ROOT, run_pytest
 from .live_helpers import letter_of, small_data
 
