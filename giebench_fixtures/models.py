@@ -90,6 +90,7 @@ class OpenAIChat:
         self.name = name
         self.sampling = sampling
         # A local server (vLLM, Ollama, llama.cpp) needs no key; the client insists on one.
+        self._has_key = bool(os.environ.get("OPENAI_API_KEY"))
         key = os.environ.get("OPENAI_API_KEY") or "no-key-set"
         self._client = openai.AsyncOpenAI(
             api_key=key, base_url=base_url, max_retries=max_retries, timeout=timeout
@@ -113,14 +114,18 @@ class OpenAIChat:
             )
             reply = raw.parse()
         except (openai.AuthenticationError, openai.PermissionDeniedError) as exc:
+            why = (
+                "refused the API key" if self._has_key else "needs an API key and $OPENAI_API_KEY is not set"
+            )
             raise EndpointError(
-                f"the endpoint {self.base_url} refused the API key (HTTP {exc.status_code}); "
+                f"the endpoint {self.base_url} {why} (HTTP {exc.status_code}); "
                 "check $OPENAI_API_KEY and --base-url"
             ) from None
         except openai.NotFoundError:
             raise EndpointError(
                 f"the endpoint {self.base_url} does not know model {self.name!r} (HTTP 404); "
-                "check --model and --base-url"
+                "check --model, and --base-url (OpenAI-compatible servers usually end in /v1, "
+                "e.g. http://localhost:11434/v1 for Ollama)"
             ) from None
         except openai.APIStatusError as exc:
             return Completion(text=None, error=f"HTTP {exc.status_code} after retries")

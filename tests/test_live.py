@@ -178,3 +178,14 @@ def test_a_corrupt_cache_is_named_with_how_to_fix_it(tmp_path: Path) -> None:
     assert "responses.sqlite3 cannot be used" in run.stdout
     assert "giebench cache clear" in run.stdout
     assert server.requests() == 0
+
+
+def test_a_missing_key_is_named_as_missing(tmp_path: Path) -> None:
+    data = small_data(tmp_path / "data")
+    env = {"GIEBENCH_CACHE_DIR": str(tmp_path / "cache"), "OPENAI_API_KEY": ""}
+    with answering_server(api_key="needed") as server:
+        run = run_pytest(
+            ["tests_bench", "--model=judge-1", f"--base-url={server.url}", f"--data={data}", "-k", "Druid"],
+            env=env,
+        )
+    assert "needs an API key and $OPENAI_API_KEY is not set (HTTP 401)" in run.stdout
