@@ -8,7 +8,7 @@ from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
-from . import release, sample
+from . import __version__, release, sample
 from .cache import RESPONSES_FILE, cache_dir
 from .data import LETTERS, VARIANTS, Dataset, load_source
 from .errors import GiebenchError
@@ -31,6 +31,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="giebench", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"giebench {__version__}")
     commands = parser.add_subparsers(metavar="COMMAND")
 
     data = commands.add_parser("data", help="download, inspect and render GIEBench data")
