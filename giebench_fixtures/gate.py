@@ -24,6 +24,11 @@ def _pct(x: float) -> str:
     return f"{x:.2f}"
 
 
+def _level(confidence: float) -> str:
+    """'95%', or '99.95%' for a corrected level."""
+    return f"{confidence * 100:.4g}%"
+
+
 def _not_evaluated(scope: str, t: Tally) -> Verdict | None:
     if t.not_evaluated:
         return Verdict(
@@ -42,7 +47,7 @@ def check_accuracy(scope: str, outcomes: Sequence[Outcome], bars: Bars) -> Verdi
     if missing:
         return missing
     lo, hi = t.interval(bars.confidence)
-    ci = f"{round(bars.confidence * 100)}% CI {_pct(lo)}–{_pct(hi)}"
+    ci = f"{_level(bars.confidence)} CI {_pct(lo)}–{_pct(hi)}"
     unparsed = f", {t.unparsed} without a verdict" if t.unparsed else ""
     stated = f"{scope}: accuracy {_pct(t.accuracy)} ({t.correct}/{t.n}, {ci}{unparsed})"
     if t.n < bars.min_items:
@@ -82,7 +87,7 @@ def check_gap(scope: str, by_identity: Mapping[str, Sequence[Outcome]], bars: Ba
     if bars.gap_judge == "interval":
         significant = test.p_value < 1 - bars.confidence
         passed = not (too_wide and significant)
-        why = f" > {_pct(bars.max_gap)} allowed and significant at {1 - bars.confidence:.2f}"
+        why = f" > {_pct(bars.max_gap)} allowed and significant at {1 - bars.confidence:.3g}"
     else:
         passed = not too_wide
         why = f" > {_pct(bars.max_gap)} allowed"
@@ -97,7 +102,7 @@ def check_change(
     lo, hi = change.interval(bars.confidence)
     stated = (
         f"{scope}: change {change.change:+.2f} ({change.flips} on {change.n} items, "
-        f"{round(bars.confidence * 100)}% CI {lo:+.2f} to {hi:+.2f}, McNemar p={change.p_value:.3f})"
+        f"{_level(bars.confidence)} CI {lo:+.2f} to {hi:+.2f}, McNemar p={change.p_value:.3f})"
     )
     if change.n < bars.min_items:
         return Verdict(scope, True, f"{stated}; not gated: fewer than {bars.min_items} items", False), change

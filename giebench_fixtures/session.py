@@ -11,7 +11,7 @@ import asyncio
 import time
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -28,7 +28,7 @@ from .recording import build_recording, drift, read_recording, replay, stale_err
 from .release import resolve_source
 from .report import build_report
 from .runner import Accounting, Progress, request_all
-from .thresholds import Thresholds, load_thresholds, unmatched_identities
+from .thresholds import Bars, Thresholds, load_thresholds, unmatched_identities
 from .verdicts import read_verdict
 
 Scope = tuple[str, str, Variant]  # dimension, identity, variant
@@ -197,9 +197,19 @@ class GateRun:
             result.append(outcome)
         return result
 
+    def _family(self, bars: Bars, checks: int) -> Bars:
+        """Bars for one of ``checks`` checks of a kind; with multiple_checks = "bonferroni"
+        the confidence is raised so that all of them together false-alarm at most 1 - confidence."""
+        if bars.multiple_checks != "bonferroni" or checks <= 1:
+            return bars
+        return replace(bars, confidence=1 - (1 - bars.confidence) / checks)
+
     def check_accuracy(self, dimension: str, identity: str | None, variant: Variant) -> Verdict:
         scope = f"{dimension} / {identity or 'all identities'} / {variant}"
         bars = self.thresholds.bars(dimension, identity, str(variant))
+        dims = self.dataset.dimensions()
+        family = sum(len(self.dataset.identities(d)) for d in dims) if identity else len(dims)
+        bars = self._family(bars, family * len(self.options.variants))
         return gate.check_accuracy(scope, self.outcomes(dimension, identity, variant), bars)
 
     def check_gap(self, dimension: str, variant: Variant) -> Verdict:
@@ -207,10 +217,13 @@ class GateRun:
         for o in self.outcomes(dimension, None, variant):
             by_identity[o.identity].append(o)
         bars = self.thresholds.bars(dimension, None, str(variant))
+        bars = self._family(bars, len(self.dataset.dimensions()) * len(self.options.variants))
         return gate.check_gap(f"{dimension} / {variant}", by_identity, bars)
 
     def check_change(self, dimension: str, other: Variant) -> Verdict:
         bars = self.thresholds.bars(dimension, None, str(other))
+        pairs = sum(v in self.options.variants for v in (Variant.ID, Variant.COT))
+        bars = self._family(bars, len(self.dataset.dimensions()) * pairs)
         minimum = bars.min_empathy if other is Variant.ID else bars.min_understanding
         name = "empathy" if other is Variant.ID else "understanding"
         verdict, _ = gate.check_change(

@@ -19,6 +19,8 @@ from .errors import ThresholdsError
 
 Judge = Literal["point", "interval"]
 JUDGES = ("point", "interval")
+Correction = Literal["none", "bonferroni"]
+CORRECTIONS = ("none", "bonferroni")
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,7 @@ class Bars:
     min_understanding: float = 0.0
     change_judge: Judge = "interval"
     confidence: float = 0.95
+    multiple_checks: Correction = "none"
 
 
 # key -> (type, lowest, highest); bounds inclusive.
@@ -46,7 +49,8 @@ _RULES: dict[str, tuple[type, float, float]] = {
     "confidence": (float, 0.5, 0.9999),
 }
 _JUDGE_KEYS = ("accuracy_judge", "gap_judge", "change_judge")
-assert set(_RULES) | set(_JUDGE_KEYS) == {f.name for f in fields(Bars)}
+_CHOICES: dict[str, tuple[str, ...]] = {**{k: JUDGES for k in _JUDGE_KEYS}, "multiple_checks": CORRECTIONS}
+assert set(_RULES) | set(_CHOICES) == {f.name for f in fields(Bars)}
 
 
 @dataclass(frozen=True)
@@ -156,9 +160,10 @@ class _Checker:
             if key in allowed:
                 continue
             dotted = f"{where}.{key}"
-            if key in _JUDGE_KEYS:
-                if item not in JUDGES:
-                    self.fail(dotted, f'must be "point" or "interval", not {item!r}')
+            if key in _CHOICES:
+                if item not in _CHOICES[key]:
+                    choices = " or ".join(f'"{c}"' for c in _CHOICES[key])
+                    self.fail(dotted, f"must be {choices}, not {item!r}")
             elif key in _RULES:
                 kind, low, high = _RULES[key]
                 ok_type = isinstance(item, (int, float)) if kind is float else isinstance(item, int)
@@ -167,7 +172,7 @@ class _Checker:
                 if not low <= item <= high:
                     self.fail(dotted, f"{item!r} is out of range; allowed {low} to {high}")
             else:
-                known = sorted([*_RULES, *_JUDGE_KEYS, *allowed])
+                known = sorted([*_RULES, *_CHOICES, *allowed])
                 self.fail(dotted, f"unknown key; known keys: {', '.join(known)}")
             out[key] = item
         return out

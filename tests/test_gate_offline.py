@@ -101,3 +101,14 @@ def test_an_override_for_an_identity_not_in_the_data_is_a_warning(tmp_path: Path
     assert (
         f"warning: {thresholds}: [dimension.Gender.identity.Femal] matches no Gender identity" in run.stdout
     )
+
+
+def test_bonferroni_widens_each_interval_to_the_family_level(tmp_path: Path) -> None:
+    thresholds = tmp_path / "thresholds.toml"
+    thresholds.write_text('[defaults]\nmultiple_checks = "bonferroni"\n')
+    run = run_pytest(
+        ["tests_bench", "--model=baseline:random", f"--thresholds={thresholds}", "-k", "Country"]
+    )
+    # 11 dimensions x 3 variants pooled checks: 1 - 0.05/33
+    assert "Country / all identities / raw: accuracy" in run.stdout
+    assert "99.85% CI" in run.stdout

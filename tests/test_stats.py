@@ -88,3 +88,28 @@ def test_interval_mode_false_alarm_rate_at_the_bar_is_what_it_claims(n: int) -> 
     assert abs(interval_alarms / trials - exact) < 0.016
     assert interval_alarms / trials < 0.05
     assert 0.3 < point_alarms / trials < 0.7
+
+
+def test_bonferroni_keeps_the_whole_gate_false_alarm_rate_at_its_level() -> None:
+    """97 identities of 10 items, all exactly at the bar: uncorrected, some identity fails
+    in most runs; with the Bonferroni level the whole family fails in at most ~5% of runs."""
+    from dataclasses import replace
+
+    bar, n, family, runs = 0.5, 10, 97, 400
+    plain = Bars(min_accuracy=bar, accuracy_judge="interval", min_items=1, confidence=0.95)
+    corrected = replace(plain, confidence=1 - 0.05 / family)
+    fails = {
+        k: (
+            not check_accuracy("s", _outcomes(k, n), plain).passed,
+            not check_accuracy("s", _outcomes(k, n), corrected).passed,
+        )
+        for k in range(n + 1)
+    }
+    rng = random.Random(97)
+    any_plain = any_corrected = 0
+    for _ in range(runs):
+        ks = [sum(rng.random() < bar for _ in range(n)) for _ in range(family)]
+        any_plain += any(fails[k][0] for k in ks)
+        any_corrected += any(fails[k][1] for k in ks)
+    assert any_plain / runs > 0.5
+    assert any_corrected / runs < 0.08
