@@ -7,6 +7,7 @@ Precedence, most specific last (each layer overrides the one before):
 
 from __future__ import annotations
 
+import difflib
 import re
 import tomllib
 from collections.abc import Mapping
@@ -173,6 +174,8 @@ class _Checker:
                     self.fail(dotted, f"{item!r} is out of range; allowed {low} to {high}")
             else:
                 known = sorted([*_RULES, *_CHOICES, *allowed])
-                self.fail(dotted, f"unknown key; known keys: {', '.join(known)}")
+                close = difflib.get_close_matches(key, known, n=1)
+                hint = f"did you mean {close[0]}? " if close else ""
+                self.fail(dotted, f"unknown key; {hint}known keys: {', '.join(known)}")
             out[key] = item
         return out

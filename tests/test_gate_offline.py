@@ -73,11 +73,10 @@ def test_a_bad_thresholds_file_stops_the_run_with_one_line(tmp_path: Path) -> No
     run = run_pytest(["tests_bench", "--model=baseline:random", f"--thresholds={bad}"])
     assert run.returncode == 4
     errors = [line for line in run.stderr.splitlines() if line.startswith("ERROR")]
-    assert errors == [
-        f"ERROR: {bad} (line 2): defaults.min_acuracy: unknown key; known keys: "
-        "accuracy_judge, change_judge, confidence, gap_judge, max_gap, min_accuracy, "
-        "min_empathy, min_items, min_understanding"
-    ]
+    assert len(errors) == 1
+    assert errors[0].startswith(
+        f"ERROR: {bad} (line 2): defaults.min_acuracy: unknown key; did you mean min_accuracy? known keys: "
+    )
     bad.write_text("[defaults]\nmin_accuracy = -0.5\n")
     run = run_pytest(["tests_bench", "--model=baseline:random", f"--thresholds={bad}", "-n", "2"])
     assert run.returncode == 4 and "min_accuracy: -0.5 is out of range" in run.stderr
