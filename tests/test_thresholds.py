@@ -37,7 +37,10 @@ def test_overrides_apply_most_specific_last(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("[defaults]\nmin_acuracy = 0.5\n", "line 2): defaults.min_acuracy: unknown key; known keys:"),
+        (
+            "[defaults]\nmin_acuracy = 0.5\n",
+            "line 2): defaults.min_acuracy: unknown key; did you mean min_accuracy? known keys:",
+        ),
         (
             "[defaults]\nmin_accuracy = 0.5\nmax_gap = -0.1\n",
             "line 3): defaults.max_gap: -0.1 is out of range",
