@@ -8,6 +8,7 @@ naming the file and the item key, so a user fixes them all in one pass.
 
 from __future__ import annotations
 
+import difflib
 import json
 import random
 import re
@@ -293,8 +294,10 @@ def _build_item(
         problems.append(f"{where}: 'correct' is {correct!r}; it must be one of A, B, C, D")
     dimension = names.resolve(category) if isinstance(category, str) else None
     if dimension is None:
+        close = difflib.get_close_matches(str(category), names.canonical, n=1)
+        hint = f"did you mean {close[0]}? " if close else ""
         problems.append(
-            f"{where}: unknown dimension {category!r}; known: {', '.join(names.canonical)} "
+            f"{where}: unknown dimension {category!r}; {hint}known: {', '.join(names.canonical)} "
             f"(teach new spellings in {DIMENSIONS_FILE} beside the data)"
         )
     if len(problems) > before:

@@ -110,7 +110,9 @@ def load_thresholds(path: Path, *, dimensions: tuple[str, ...] = DIMENSIONS) -> 
     dims: dict[str, Any] = {}
     for dim, table in checker.table(config.get("dimension", {}), "dimension").items():
         if dim not in dimensions:
-            checker.fail(f"dimension.{dim}", f"unknown dimension; known: {', '.join(dimensions)}")
+            close = difflib.get_close_matches(dim, dimensions, n=1)
+            hint = f"did you mean {close[0]}? " if close else ""
+            checker.fail(f"dimension.{dim}", f"unknown dimension; {hint}known: {', '.join(dimensions)}")
         where = f"dimension.{dim}"
         dims[dim] = checker.leaves(table, where, allowed=("variant", "identity"))
         dims[dim]["variant"] = checker.variants(table.get("variant", {}), f"{where}.variant")

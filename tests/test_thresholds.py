@@ -47,7 +47,10 @@ def test_overrides_apply_most_specific_last(tmp_path: Path) -> None:
         ),
         ('[defaults]\nmin_items = "ten"\n', "line 2): defaults.min_items: must be a int, not 'ten'"),
         ('[defaults]\naccuracy_judge = "median"\n', 'accuracy_judge: must be "point" or "interval"'),
-        ("[dimension.Gendr]\nmax_gap = 0.2\n", "line 1): dimension.Gendr: unknown dimension; known: Country"),
+        (
+            "[dimension.Gendr]\nmax_gap = 0.2\n",
+            "line 1): dimension.Gendr: unknown dimension; did you mean Gender? known: Country",
+        ),
         ("[variant.kot]\nmin_accuracy = 0.2\n", "variant.kot: unknown variant; expected raw, id or cot"),
         ("[default]\nmin_accuracy = 0.2\n", "line 1): default: unknown section"),
         ("[defaults\n", "not valid TOML"),
