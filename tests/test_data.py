@@ -87,8 +87,8 @@ def test_every_problem_is_reported_at_once_with_file_and_key(tmp_path: Path) -> 
     assert "7 problem(s)" in message  # the broken ID prompt also leaves its Raw item without identity
     assert "Raw-Prompt.json item 'gender-female-0': 'correct' is 'E'" in message
     assert (
-        "ID-Prompt.json item 'gender-female-1': unknown dimension 'Gendre'; did you mean Gender? known: Country"
-        in message
+        "ID-Prompt.json item 'gender-female-1': unknown dimension 'Gendre'; "
+        "did you mean Gender? known: Country" in message
     )
     assert "COT-Prompt.json item 'gender-male-0': the prompt is empty" in message
     assert "COT-Prompt.json item 'gender-male-1': missing field(s) correct" in message
