@@ -383,10 +383,20 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
     for option, render in outputs.items():
         target = _option(config, option)
         if target:
-            Path(target).parent.mkdir(parents=True, exist_ok=True)
-            Path(target).write_text(render(), encoding="utf-8")
-            terminalreporter.write_line(f"wrote {target}")
+            _write(terminalreporter, Path(target), render())
     summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
     if summary_file:
-        with open(summary_file, "a", encoding="utf-8") as handle:
-            handle.write(markdown(report)[: 1024 * 1000])
+        _write(terminalreporter, Path(summary_file), markdown(report)[: 1000 * 1024], append=True)
+
+
+def _write(terminalreporter: Any, path: Path, text: str, *, append: bool = False) -> None:
+    """Write one artefact; a path that cannot be written costs that file only."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("a" if append else "w", encoding="utf-8") as handle:
+            handle.write(text)
+    except OSError as exc:
+        terminalreporter.write_line(f"giebench: could not write {path}: {exc.strerror or exc}", red=True)
+        return
+    if not append:
+        terminalreporter.write_line(f"wrote {path}")

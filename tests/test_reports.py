@@ -95,3 +95,21 @@ def test_html_report_renders_its_charts_in_a_real_browser(artefacts: Path, tmp_p
         [*flags, "--window-size=1000,1400", f"--screenshot={shot}", page], capture_output=True, timeout=120
     )
     assert shot.exists() and shot.stat().st_size > 20_000
+
+
+def test_an_unwritable_report_path_costs_that_file_only(tmp_path: Path) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where a folder is expected")
+    run = run_pytest(
+        [
+            "tests_bench",
+            "--model=baseline:random",
+            "-k",
+            "Gender",
+            f"--giebench-report={blocker / 'r.json'}",
+            f"--giebench-csv={tmp_path / 'ok.csv'}",
+        ]
+    )
+    assert f"giebench: could not write {blocker / 'r.json'}" in run.stdout
+    assert (tmp_path / "ok.csv").exists()
+    assert "INTERNALERROR" not in run.stdout + run.stderr
