@@ -45,14 +45,20 @@ def write_source(folder: Path, items: Iterable[dict[str, Any]], *, with_identity
 
 
 def run_pytest(
-    args: Sequence[str], *, env: dict[str, str] | None = None, timeout: float = 300
+    args: Sequence[str],
+    *,
+    env: dict[str, str] | None = None,
+    timeout: float = 300,
+    cache_dir: Path | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    """Run pytest in a subprocess at the repository root, as a user would."""
+    """Run pytest in a subprocess at the repository root, as a user would; pytest's own
+    cache (for --lf) only when a cache_dir of the test's is given."""
     full_env = {**os.environ, **(env or {})}
     full_env.pop("PYTEST_XDIST_WORKER", None)
     full_env.pop("PYTEST_ADDOPTS", None)
+    cache = ["-o", f"cache_dir={cache_dir}"] if cache_dir else ["-p", "no:cacheprovider"]
     return subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *args],
+        [sys.executable, "-m", "pytest", *cache, *args],
         cwd=ROOT,
         env=full_env,
         capture_output=True,

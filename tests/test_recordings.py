@@ -167,3 +167,19 @@ def test_a_failing_endpoint_during_update_leaves_the_recording_as_it_was(model: 
     sphinx = [f for f in before if "Sphinx" in f]
     assert sphinx and all(after[f] == before[f] for f in sphinx)  # not overwritten with holes
     assert any(after[f] != before[f] for f in before if "Sphinx" not in f)  # the rest re-recorded
+
+
+def test_last_failed_with_update_leaves_the_recordings_in_place(model: str, tmp_path: Path) -> None:
+    data = small_data(tmp_path / "data")
+    _record(model, data, tmp_path)
+    before = {f: (SNAPSHOTS / model / f).read_text() for f in _files(model)}
+    offline = {"GIEBENCH_CACHE_DIR": str(tmp_path / "cache-empty")}
+    common = ["tests_bench", f"--model={model}", "--base-url=http://127.0.0.1:9/v1", f"--data={data}"]
+    first = run_pytest(common, env=offline, cache_dir=tmp_path / "pytest-cache")
+    assert "failed" in first.stdout.splitlines()[-1]  # answers at random fail some checks
+    again = run_pytest(
+        [*common, "--lf", "--snapshot-update"], env=offline, cache_dir=tmp_path / "pytest-cache"
+    )
+    assert "run-last-failure" in again.stdout or "rerun previous" in again.stdout
+    after = {f: (SNAPSHOTS / model / f).read_text() for f in _files(model)}
+    assert after == before
