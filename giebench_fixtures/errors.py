@@ -20,10 +20,15 @@ class GiebenchError(Exception):
 class DataError(GiebenchError):
     """One or more problems in a data source, collected into one message."""
 
+    shown = 40  # a systematic problem in a 999-item release should not print 3,000 lines
+
     def __init__(self, problems: Iterable[str], *, source: str = "") -> None:
         self.problems = list(problems)
         head = f"{len(self.problems)} problem(s) in data source {source}" if source else ""
-        body = "\n".join(f"  - {p}" for p in self.problems)
+        lines = [f"  - {p}" for p in self.problems[: self.shown]]
+        if len(self.problems) > self.shown:
+            lines.append(f"  ... and {len(self.problems) - self.shown} more")
+        body = "\n".join(lines)
         super().__init__(f"{head}:\n{body}" if head else body)
 
 

@@ -143,3 +143,15 @@ def test_curly_quotes_and_case_in_the_identity_sentence(tmp_path: Path) -> None:
             path.read_text().replace("belongs to the atlantis group", "BELONGS TO THE “Atlantis” group")
         )
     assert load_source(tmp_path).identities("Country") == ["Atlantis"]
+
+
+def test_a_systematic_problem_is_summarised_not_printed_thousands_of_times(tmp_path: Path) -> None:
+    items = invented_items({"Country": [f"Land{i}" for i in range(30)]})
+    for it in items:
+        it["category"] = "Nation-state"
+    with pytest.raises(DataError) as caught:
+        load_source(write_source(tmp_path, items))
+    message = str(caught.value)
+    assert message.startswith("270 problem(s)")
+    assert "... and 230 more" in message
+    assert len(message.splitlines()) < 50
