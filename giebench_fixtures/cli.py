@@ -1,4 +1,4 @@
-"""The ``giebench`` command: data, cache and recordings chores around the pytest gate."""
+"""The giebench command: data, recordings, cache and run comparison, around the pytest gate."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from . import __version__, release, sample
-from .cache import RESPONSES_FILE, cache_dir
+from .cache import RESPONSES_FILE, ResponseCache, cache_dir
 from .data import LETTERS, VARIANTS, Dataset, load_source
 from .errors import GiebenchError
 
@@ -35,6 +35,7 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(metavar="COMMAND")
 
     data = commands.add_parser("data", help="download, inspect and render GIEBench data")
+    data.set_defaults(run=lambda _args: _usage(data))
     data_commands = data.add_subparsers(metavar="ACTION")
     stats = data_commands.add_parser("stats", help="items per dimension and identity, letters, validation")
     stats.add_argument("source", nargs="?", default=None, help="sample, official or a folder")
@@ -78,6 +79,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     compare.set_defaults(run=_compare)
     return parser
+
+
+def _usage(parser: argparse.ArgumentParser) -> int:
+    parser.print_help()
+    return 2
 
 
 def _stats(args: argparse.Namespace) -> int:
@@ -151,7 +157,12 @@ def _cache(args: argparse.Namespace) -> int:
     path = cache_dir() / RESPONSES_FILE
     if args.action == "info":
         size = sum(p.stat().st_size for p in path.parent.glob(RESPONSES_FILE + "*")) if path.exists() else 0
-        print(f"response cache: {path} ({size / 1e6:.1f} MB)")
+        count = 0
+        if path.exists():
+            cache = ResponseCache(path)
+            count = cache.count()
+            cache.close()
+        print(f"response cache: {path} ({count} responses, {size / 1e6:.1f} MB)")
         print("set $GIEBENCH_CACHE_DIR to move it; 'giebench cache clear' empties it")
         return 0
     removed = [p for p in path.parent.glob(RESPONSES_FILE + "*")]
