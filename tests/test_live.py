@@ -189,3 +189,19 @@ def test_a_missing_key_is_named_as_missing(tmp_path: Path) -> None:
             env=env,
         )
     assert "needs an API key and $OPENAI_API_KEY is not set (HTTP 401)" in run.stdout
+
+
+def test_the_cache_can_be_found_and_cleared(tmp_path: Path) -> None:
+    data = small_data(tmp_path / "data")
+    env = {"GIEBENCH_CACHE_DIR": str(tmp_path / "cache")}
+    args = ["tests_bench", "--model=judge-1", f"--data={data}", "-k", "Druid"]
+    cli = [sys.executable, "-m", "giebench_fixtures.cli", "cache"]
+    with answering_server() as server:
+        run_pytest([*args, f"--base-url={server.url}"], env=env)
+        info = subprocess.run([*cli, "info"], env={**os.environ, **env}, capture_output=True, text=True)
+        assert f"{tmp_path / 'cache' / 'responses.sqlite3'} (9 responses" in info.stdout
+        run_pytest([*args, f"--base-url={server.url}"], env=env)
+        assert server.requests() == 9  # the second run came from the cache
+        subprocess.run([*cli, "clear"], env={**os.environ, **env}, check=True, capture_output=True)
+        run_pytest([*args, f"--base-url={server.url}"], env=env)
+        assert server.requests() == 18
