@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+import json
+import subprocess
 from pathlib import Path
+from typing import Any
 
 from giebench_fixtures.loopback import LoopbackServer, letter_answerer
 
-from .helpers import invented_items, write_source
+from .helpers import invented_items, run_pytest, write_source
 
 FAULTS = ("429", "500", "503", "drop")
 
@@ -36,3 +39,22 @@ def faulty_first_attempt(prompt: str) -> str | None:
 
 def answering_server(salt: str = "", **kwargs: object) -> LoopbackServer:
     return LoopbackServer(answer=letter_answerer(lambda p: letter_of(p, salt)), **kwargs)  # type: ignore[arg-type]
+
+
+def live_gate(
+    server: LoopbackServer, data: Path, tmp_path: Path, *extra: str, env: dict[str, str] | None = None
+) -> tuple[subprocess.CompletedProcess[str], dict[str, Any] | None]:
+    """Run the gate with model judge-1 against a loopback server; the run and its report."""
+    report = tmp_path / "report.json"
+    run = run_pytest(
+        [
+            "tests_bench",
+            "--model=judge-1",
+            f"--base-url={server.url}",
+            f"--data={data}",
+            f"--giebench-report={report}",
+            *extra,
+        ],
+        env={"GIEBENCH_CACHE_DIR": str(tmp_path / "cache"), **(env or {})},
+    )
+    return run, json.loads(report.read_text()) if report.exists() else None

@@ -11,7 +11,7 @@ from pathlib import Path
 from giebench_fixtures.data import load_source
 
 from .helpers import ROOT, run_pytest
-from .live_helpers import answering_server, faulty_first_attempt, letter_of, small_data
+from .live_helpers import answering_server, faulty_first_attempt, letter_of, live_gate, small_data
 
 
 def test_faults_are_retried_and_every_item_is_evaluated_under_xdist(tmp_path: Path) -> None:
@@ -58,22 +58,8 @@ def test_items_failing_after_retries_are_not_evaluated_and_fail_the_gate(tmp_pat
     with answering_server(
         fault=lambda p, attempt: "503" if "Gryphon" in p and "cot" not in p else None
     ) as server:
-        run = run_pytest(
-            [
-                "tests_bench",
-                "--model=judge-1",
-                f"--base-url={server.url}",
-                f"--data={data}",
-                "--max-retries=1",
-                "-n",
-                "2",
-                "-k",
-                "Gender",
-                f"--giebench-report={tmp_path / 'r.json'}",
-            ],
-            env={"GIEBENCH_CACHE_DIR": str(tmp_path / "cache")},
-        )
-    report = json.loads((tmp_path / "r.json").read_text())
+        run, report = live_gate(server, data, tmp_path, "--max-retries=1", "-n", "2", "-k", "Gender")
+    assert report is not None
     missing = [r for r in report["results"] if not r["evaluated"]]
     assert missing and all(r["identity"] == "Gryphon" for r in missing)
     assert "item(s) not evaluated" in run.stdout
@@ -147,20 +133,8 @@ def test_slow_responses_time_out_and_are_retried(tmp_path: Path) -> None:
     with answering_server(
         fault=lambda p, attempt: "slow" if "Druid" in p and attempt == 1 else None, slow_seconds=3.0
     ) as server:
-        run = run_pytest(
-            [
-                "tests_bench",
-                "--model=judge-1",
-                f"--base-url={server.url}",
-                f"--data={data}",
-                "--request-timeout=0.5",
-                "-k",
-                "Druid",
-                f"--giebench-report={tmp_path / 'r.json'}",
-            ],
-            env={"GIEBENCH_CACHE_DIR": str(tmp_path / "cache")},
-        )
-    report = json.loads((tmp_path / "r.json").read_text())
+        run, report = live_gate(server, data, tmp_path, "--request-timeout=0.5", "-k", "Druid")
+    assert report is not None
     druid = [r for r in report["results"] if r["identity"] == "Druid"]
     assert len(druid) == 9 and all(r["evaluated"] for r in druid), run.stdout[-2000:]
     assert report["accounting"]["retries"] >= 9
