@@ -5,8 +5,10 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
+from . import __version__
 from .data import DIMENSIONS
 from .metrics import Outcome, comparisons, summarize
 from .stats import wilson_interval
@@ -26,6 +28,8 @@ def build_report(
     """The JSON report of CONTRACT.md, plus paired comparisons and accounting."""
     ordered = sorted(outcomes, key=lambda o: (o.variant, o.dimension, o.identity, o.key))
     return {
+        "giebench_version": __version__,
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "model": model["name"],
         "model_settings": dict(model),
         "dataset": dict(dataset),
