@@ -79,9 +79,7 @@ def read_recording(path: Path) -> dict[str, Any] | None:
     return data
 
 
-def replay(
-    path: Path, recording: Mapping[str, Any], items: Sequence[Item], rerecord: str
-) -> tuple[dict[str, str | None], list[str]]:
+def replay(recording: Mapping[str, Any], items: Sequence[Item]) -> tuple[dict[str, str | None], list[str]]:
     """Recorded responses by key, and the stale items (prompt changed, added or removed)."""
     recorded: Mapping[str, Any] = recording["items"]
     stale = []

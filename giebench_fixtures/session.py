@@ -78,7 +78,7 @@ class GateRun:
             path = self.recordings.get(scope)
             recording = read_recording(path) if path and not self.options.live else None
             if path is not None and recording is not None:
-                by_key, problems = replay(path, recording, items, rerecord)
+                by_key, problems = replay(recording, items)
                 if problems:
                     stale[str(path)] = problems
                     continue
