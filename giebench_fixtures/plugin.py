@@ -20,7 +20,7 @@ from .gate import Verdict
 from .html_report import render_html
 from .metrics import Outcome
 from .models import Sampling
-from .recording import RecordingExtension, model_dirname
+from .recording import RecordingExtension, identity_test_id, model_dirname
 from .report import csv_text, markdown, terminal_lines
 from .runner import Accounting
 from .session import GateRun, RunOptions, Scope, open_run
@@ -173,7 +173,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         metafunc.parametrize(
             "variant,identity",
             [
-                pytest.param(str(v), i, id=f"{v}-{i}", marks=getattr(pytest.mark, str(v)))
+                pytest.param(str(v), i, id=identity_test_id(v, i), marks=getattr(pytest.mark, str(v)))
                 for v in variants
                 for i in identities
             ],

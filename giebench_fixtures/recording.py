@@ -117,7 +117,12 @@ def drift(scope: str, recorded: Mapping[str, Any], current: Mapping[str, Any]) -
     return lines
 
 
+def identity_test_id(variant: str, identity: str) -> str:
+    """The parameter id of an identity's test: 'id-Light_Brown', so `-k Light_Brown` selects it."""
+    return f"{variant}-{identity.replace(' ', '_')}"
+
+
 def recording_path(snapshots: Path, model: str, dimension: str, identity: str, variant: str) -> Path:
     """Where the plugin looks for the recording of test_accuracy[variant-identity]."""
-    name = RecordingExtension._sanitize_filename(f"test_accuracy[{variant}-{identity}]")
+    name = RecordingExtension._sanitize_filename(f"test_accuracy[{identity_test_id(variant, identity)}]")
     return snapshots / model_dirname(model) / f"test_{dimension.lower()}" / f"{name}.json"

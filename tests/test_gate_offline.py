@@ -112,3 +112,14 @@ def test_bonferroni_widens_each_interval_to_the_family_level(tmp_path: Path) -> 
     # 11 dimensions x 3 variants pooled checks: 1 - 0.05/33
     assert "Country / all identities / raw: accuracy" in run.stdout
     assert "99.85% CI" in run.stdout
+
+
+def test_identities_with_spaces_are_selected_by_underscores() -> None:
+    run = run_pytest(["tests_bench", "--model=baseline:random", "--collect-only", "-q", "-k", "Light_Brown"])
+    ids = [line for line in run.stdout.splitlines() if "::" in line]
+    assert ids == [f"tests_bench/test_skin.py::test_accuracy[{v}-Light_Brown]" for v in ("raw", "id", "cot")]
+    # imported recordings land where the plugin looks for them
+    from giebench_fixtures.recording import recording_path
+
+    path = recording_path(Path("snaps"), "m", "Skin", "Light Brown", "id")
+    assert path == Path("snaps/m/test_skin/test_accuracy[id-Light_Brown].json")
