@@ -58,3 +58,17 @@ def live_gate(
         env={"GIEBENCH_CACHE_DIR": str(tmp_path / "cache"), **(env or {})},
     )
     return run, json.loads(report.read_text()) if report.exists() else None
+
+
+NO_ENDPOINT = "http://127.0.0.1:9/v1"  # the discard port: nothing answers there
+
+
+def replay_offline(
+    model: str, data: Path, tmp_path: Path, *extra: str, cache_dir: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run the gate from recordings only: no endpoint, an empty response cache."""
+    return run_pytest(
+        ["tests_bench", f"--model={model}", f"--base-url={NO_ENDPOINT}", f"--data={data}", *extra],
+        env={"GIEBENCH_CACHE_DIR": str(tmp_path / "cache-empty")},
+        cache_dir=cache_dir,
+    )

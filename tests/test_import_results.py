@@ -9,8 +9,8 @@ from pathlib import Path
 from giebench_fixtures.verdicts import read_verdict
 
 from .conftest import SNAPSHOTS
-from .helpers import ROOT, run_pytest
-from .live_helpers import letter_of, small_data
+from .helpers import ROOT
+from .live_helpers import letter_of, replay_offline, small_data
 
 
 def test_imported_results_replay_the_published_answers(model: str, tmp_path: Path) -> None:
@@ -36,16 +36,7 @@ def test_imported_results_replay_the_published_answers(model: str, tmp_path: Pat
         f"Judge-X-{n}" for n in ("Raw-Prompt.json", "ID-Prompt.json", "COT-Prompt.json")
     }
     assert not any(p["is_published_file"] for p in provenance)  # ours, not the paper's files
-    run = run_pytest(
-        [
-            "tests_bench",
-            f"--model={model}",
-            "--base-url=http://127.0.0.1:9/v1",
-            f"--data={data}",
-            f"--giebench-report={tmp_path / 'r.json'}",
-        ],
-        env={"GIEBENCH_CACHE_DIR": str(tmp_path / "cache")},
-    )
+    run = replay_offline(model, data, tmp_path, f"--giebench-report={tmp_path / 'r.json'}")
     report = json.loads((tmp_path / "r.json").read_text())
     assert report["accounting"]["requests"] == 0 and report["accounting"]["replayed"] == 45
     prompts = {

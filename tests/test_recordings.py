@@ -5,7 +5,7 @@ from pathlib import Path
 
 from .conftest import SNAPSHOTS
 from .helpers import run_pytest
-from .live_helpers import answering_server, small_data
+from .live_helpers import answering_server, replay_offline, small_data
 
 
 def _record(model: str, data: Path, tmp_path: Path, salt: str = "", extra: tuple[str, ...] = ()) -> str:
@@ -46,17 +46,7 @@ def test_record_then_replay_offline_gives_the_same_report_with_no_request(model:
 
     # The server is gone: nothing can be requested. Same report, serial and parallel.
     for extra in ((), ("-n", "2")):
-        run = run_pytest(
-            [
-                "tests_bench",
-                f"--model={model}",
-                "--base-url=http://127.0.0.1:9/v1",
-                f"--data={data}",
-                f"--giebench-report={tmp_path / 'replayed.json'}",
-                *extra,
-            ],
-            env={"GIEBENCH_CACHE_DIR": str(tmp_path / "cache-empty")},
-        )
+        run = replay_offline(model, data, tmp_path, f"--giebench-report={tmp_path / 'replayed.json'}", *extra)
         recorded = json.loads((tmp_path / "recorded.json").read_text())
         replayed = json.loads((tmp_path / "replayed.json").read_text())
         for key in ("results", "summary", "comparisons", "gate"):
@@ -72,10 +62,7 @@ def test_a_changed_prompt_stops_replay_naming_the_item(model: str, tmp_path: Pat
     raw = json.loads((data / "ID-Prompt.json").read_text())
     raw["faith-oracle-1"]["prompt"] = raw["faith-oracle-1"]["prompt"].replace("Question 1", "Question one")
     (data / "ID-Prompt.json").write_text(json.dumps(raw))
-    run = run_pytest(
-        ["tests_bench", f"--model={model}", "--base-url=http://127.0.0.1:9/v1", f"--data={data}"],
-        env={"GIEBENCH_CACHE_DIR": str(tmp_path / "cache-empty")},
-    )
+    run = replay_offline(model, data, tmp_path)
     assert run.returncode != 0
     assert "1 recorded response(s) no longer match the data" in run.stdout
     assert "test_accuracy[id-Oracle].json: faith-oracle-1 (prompt changed)" in run.stdout
@@ -173,12 +160,10 @@ def test_last_failed_with_update_leaves_the_recordings_in_place(model: str, tmp_
     data = small_data(tmp_path / "data")
     _record(model, data, tmp_path)
     before = {f: (SNAPSHOTS / model / f).read_text() for f in _files(model)}
-    offline = {"GIEBENCH_CACHE_DIR": str(tmp_path / "cache-empty")}
-    common = ["tests_bench", f"--model={model}", "--base-url=http://127.0.0.1:9/v1", f"--data={data}"]
-    first = run_pytest(common, env=offline, cache_dir=tmp_path / "pytest-cache")
+    first = replay_offline(model, data, tmp_path, cache_dir=tmp_path / "pytest-cache")
     assert "failed" in first.stdout.splitlines()[-1]  # answers at random fail some checks
-    again = run_pytest(
-        [*common, "--lf", "--snapshot-update"], env=offline, cache_dir=tmp_path / "pytest-cache"
+    again = replay_offline(
+        model, data, tmp_path, "--lf", "--snapshot-update", cache_dir=tmp_path / "pytest-cache"
     )
     assert "run-last-failure" in again.stdout or "rerun previous" in again.stdout
     after = {f: (SNAPSHOTS / model / f).read_text() for f in _files(model)}
