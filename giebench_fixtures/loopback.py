@@ -176,4 +176,9 @@ def _error(message: str) -> dict[str, Any]:
 
 def letter_answerer(letter_for: Callable[[str], str]) -> Callable[[str], str]:
     """An answer function that explains briefly and ends with a verdict."""
-    return lambda prompt: f"The answer that fits best is {letter_for(prompt)}. [[{letter_for(prompt)}]]"
+
+    def answer(prompt: str) -> str:
+        letter = letter_for(prompt)
+        return f"The answer that fits best is {letter}. [[{letter}]]"
+
+    return answer
