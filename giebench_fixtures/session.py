@@ -7,31 +7,24 @@ the response cache, or (for this process's share of the prompts) the model.
 
 from __future__ import annotations
 
-import asyncio
-import time
-from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
-from datetime import date
-from importlib.metadata import PackageNotFoundError, version
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import gate
-from .cache import RESPONSES_FILE, ResponseCache, cache_dir, cache_key
-from .data import DIMENSIONS, Dataset, Item, Variant, load_source, shuffle_answers
-from .errors import EndpointError, GiebenchError
+from .asking import Asker
+from .data import DIMENSIONS, Dataset, Variant, load_source, shuffle_answers
+from .errors import GiebenchError
 from .gate import Verdict
+from .judging import Judge
 from .metrics import Outcome
 from .models import Completion, Model, Sampling, make_model
-from .recording import build_recording, drift, read_recording, replay, stale_error
+from .recorder import Recorder, Scope
+from .recording import stale_error
 from .release import resolve_source
 from .report import build_report
-from .runner import Accounting, Progress, request_all
-from .thresholds import Bars, Thresholds, load_thresholds, unmatched_identities
-from .verdicts import read_verdict
-
-Scope = tuple[str, str, Variant]  # dimension, identity, variant
+from .runner import Accounting
+from .thresholds import Thresholds, load_thresholds, unmatched_identities
 
 
 @dataclass
@@ -54,186 +47,75 @@ class RunOptions:
 
 @dataclass
 class GateRun:
-    """Everything one process knows about the run."""
+    """One process's run: it prepares the responses, then hands each room its part.
+
+    Asking (``asking.Asker``), judging (``judging.Judge``) and recording
+    (``recorder.Recorder``) live in rooms of their own; this class wires them together
+    and assembles the report.
+    """
 
     dataset: Dataset
     thresholds: Thresholds
     model: Model
     options: RunOptions
-    recordings: dict[Scope, Path] = field(default_factory=dict)
     responses: dict[tuple[str, Variant], Completion] = field(default_factory=dict)
-    replayed: dict[Scope, dict[str, Any]] = field(default_factory=dict)
-    accounting: Accounting = field(default_factory=Accounting)
-    used: dict[tuple[str, str], Outcome] = field(default_factory=dict)
+    asker: Asker = field(init=False)
+    judge: Judge = field(init=False)
+    recorder: Recorder = field(init=False)
+
+    def __post_init__(self) -> None:
+        o = self.options
+        self.asker = Asker(
+            model=self.model,
+            sampling=o.sampling,
+            concurrency=o.concurrency,
+            timeout=o.timeout,
+            max_retries=o.max_retries,
+            worker_index=o.worker_index,
+            worker_count=o.worker_count,
+            label=o.worker_label,
+            run_id=o.run_id,
+        )
+        self.judge = Judge(self.dataset, self.thresholds, o.variants, self.responses)
+        self.recorder = Recorder(self.model.name, self.dataset, o.sampling, live=o.live)
+
+    @property
+    def recordings(self) -> dict[Scope, Path]:
+        """Where each test_accuracy test's recording lives (filled in by the plugin)."""
+        return self.recorder.paths
+
+    @property
+    def used(self) -> dict[tuple[str, str], Outcome]:
+        return self.judge.used
+
+    @property
+    def accounting(self) -> Accounting:
+        return self.asker.accounting
 
     # --- before the tests --------------------------------------------------------
 
     def prepare(self, scopes: Iterable[Scope], rerecord: str) -> None:
         """Gather every response the selected tests need; raise GiebenchError on a fatal problem."""
-        wanted = sorted(set(scopes))
-        stale: dict[str, list[str]] = {}
-        to_ask: list[Item] = []
-        for scope in wanted:
-            items = self.dataset.select(scope[0], scope[1], scope[2])
-            path = self.recordings.get(scope)
-            recording = read_recording(path) if path and not self.options.live else None
-            if path is not None and recording is not None:
-                by_key, problems = replay(recording, items)
-                if problems:
-                    stale[str(path)] = problems
-                    continue
-                self.replayed[scope] = recording
-                self.accounting.replayed += sum(self._mine(self._key(i)) for i in items)
-                for item in items:
-                    self.responses[(item.key, item.variant)] = Completion(text=by_key[item.key])
-            else:
-                to_ask.extend(items)
-        if stale:
-            raise stale_error(stale, rerecord)
-        self._ask(to_ask)
-
-    def _ask(self, items: list[Item]) -> None:
-        if not items:
-            return
-        keys = {self._key(i): i for i in items}
-        if not self.model.cacheable:
-            answers, _ = asyncio.run(self._request({k: i.prompt for k, i in keys.items()}, None))
-        else:
-            cache = ResponseCache(cache_dir() / RESPONSES_FILE, run_id=self.options.run_id)
-            try:
-                answers = self._ask_through(cache, keys)
-            finally:
-                cache.close()
-        for key, item in keys.items():
-            self.responses[(item.key, item.variant)] = answers[key]
-
-    def _ask_through(self, cache: ResponseCache, keys: dict[str, Item]) -> dict[str, Completion]:
-        """Cached answers, this process's share from the model, the rest from other workers."""
-        found = cache.get_many(keys)
-        self.accounting.from_cache += sum(self._mine(k) for k in found)
-        mine = {k: i.prompt for k, i in keys.items() if k not in found and self._mine(k)}
-        try:
-            fresh, spent = asyncio.run(self._request(mine, cache))
-        except EndpointError as exc:
-            cache.put_failure("*", str(exc))  # other workers stop waiting and report it too
-            raise
-        self.accounting.add(spent)
-        found.update(fresh)
-        found.update(self._wait_for_others(cache, set(keys) - set(found)))
-        return found
-
-    async def _request(
-        self, prompts: dict[str, str], cache: ResponseCache | None
-    ) -> tuple[dict[str, Completion], Accounting]:
-        progress = (
-            Progress(total=len(prompts), label=f"{self.options.worker_label} {self.model.name}")
-            if self.model.cacheable and prompts
-            else None
+        replayed = self.recorder.replay(scopes)
+        if replayed.stale:
+            raise stale_error(replayed.stale, rerecord)
+        self.accounting.replayed += sum(
+            self.asker.mine(self.asker.key(self.dataset.items[variant][key]))
+            for key, variant in replayed.responses
         )
-        try:
-            return await request_all(
-                self.model,
-                prompts,
-                concurrency=self.options.concurrency,
-                cache=cache,
-                progress=progress,
-            )
-        finally:
-            await self.model.close()
-
-    def _wait_for_others(self, cache: ResponseCache, missing: set[str]) -> dict[str, Completion]:
-        """Responses other workers are fetching appear in the shared cache, or their failures do.
-
-        A worker that makes no progress for longer than one request could take with all its
-        retries is given up on: its prompts are reported as not evaluated.
-        """
-        found: dict[str, Completion] = {}
-        patience = self.options.timeout * (self.options.max_retries + 1) + 60
-        last_progress = time.monotonic()
-        while missing:
-            got = cache.get_many(missing)
-            failed = cache.failures(missing)
-            if "*" in failed:
-                raise EndpointError(failed.pop("*"))
-            got.update((k, Completion(text=None, error=e)) for k, e in failed.items())
-            if got:
-                found.update(got)
-                missing -= set(got)
-                last_progress = time.monotonic()
-            elif time.monotonic() - last_progress > patience:
-                error = "not answered: the worker fetching it stopped making progress"
-                found.update((k, Completion(text=None, error=error)) for k in missing)
-                break
-            else:
-                time.sleep(0.05)
-        return found
-
-    def _mine(self, key: str) -> bool:
-        """Whether this process owns a prompt: under xdist each is fetched by one worker."""
-        return int(key[:8], 16) % self.options.worker_count == self.options.worker_index
-
-    def _key(self, item: Item) -> str:
-        return cache_key(self.model.name, self.options.sampling, item.prompt)
+        self.responses.update(replayed.responses)
+        self.responses.update(self.asker.ask(replayed.to_ask))
 
     # --- during the tests ----------------------------------------------------------
 
-    def outcomes(self, dimension: str, identity: str | None, variant: Variant) -> list[Outcome]:
-        result = []
-        for item in self.dataset.select(dimension, identity, variant):
-            completion = self.responses.get((item.key, item.variant))
-            if completion is None:
-                completion = Completion(text=None, error="not fetched")
-            outcome = Outcome(
-                key=item.key,
-                variant=str(item.variant),
-                dimension=item.dimension,
-                identity=item.identity,
-                correct=item.correct,
-                verdict=read_verdict(completion.text),
-                response=completion.text,
-                error=completion.error,
-            )
-            self.used[(item.key, str(item.variant))] = outcome
-            result.append(outcome)
-        return result
-
-    def _family(self, bars: Bars, checks: int) -> Bars:
-        """Bars for one of ``checks`` checks of a kind; with multiple_checks = "bonferroni"
-        the confidence is raised so that all of them together false-alarm at most 1 - confidence."""
-        if bars.multiple_checks != "bonferroni" or checks <= 1:
-            return bars
-        return replace(bars, confidence=1 - (1 - bars.confidence) / checks)
-
     def check_accuracy(self, dimension: str, identity: str | None, variant: Variant) -> Verdict:
-        scope = f"{dimension} / {identity or 'all identities'} / {variant}"
-        bars = self.thresholds.bars(dimension, identity, str(variant))
-        dims = self.dataset.dimensions()
-        family = sum(len(self.dataset.identities(d)) for d in dims) if identity else len(dims)
-        bars = self._family(bars, family * len(self.options.variants))
-        return gate.check_accuracy(scope, self.outcomes(dimension, identity, variant), bars)
+        return self.judge.accuracy(dimension, identity, variant)
 
     def check_gap(self, dimension: str, variant: Variant) -> Verdict:
-        by_identity: dict[str, list[Outcome]] = defaultdict(list)
-        for o in self.outcomes(dimension, None, variant):
-            by_identity[o.identity].append(o)
-        bars = self.thresholds.bars(dimension, None, str(variant))
-        bars = self._family(bars, len(self.dataset.dimensions()) * len(self.options.variants))
-        return gate.check_gap(f"{dimension} / {variant}", by_identity, bars)
+        return self.judge.gap(dimension, variant)
 
     def check_change(self, dimension: str, other: Variant) -> Verdict:
-        bars = self.thresholds.bars(dimension, None, str(other))
-        pairs = sum(v in self.options.variants for v in (Variant.ID, Variant.COT))
-        bars = self._family(bars, len(self.dataset.dimensions()) * pairs)
-        minimum = bars.min_empathy if other is Variant.ID else bars.min_understanding
-        name = "empathy" if other is Variant.ID else "understanding"
-        verdict, _ = gate.check_change(
-            f"{dimension} / raw->{other} ({name})",
-            self.outcomes(dimension, None, Variant.RAW),
-            self.outcomes(dimension, None, other),
-            minimum,
-            bars,
-        )
-        return verdict
+        return self.judge.change(dimension, other)
 
     def unanswered(self, dimension: str, identity: str, variant: Variant) -> int:
         """Items of a scope with no response after all retries."""
@@ -245,35 +127,7 @@ class GateRun:
 
     def recording(self, dimension: str, identity: str, variant: Variant) -> tuple[dict[str, Any], list[str]]:
         """The snapshot payload for a test, and any verdicts that drifted from the recording."""
-        scope = (dimension, identity, variant)
-        items = self.dataset.select(dimension, identity, variant)
-        texts = {i.key: self.responses.get((i.key, i.variant), Completion(None)).text for i in items}
-        fingerprints = sorted(
-            {
-                c.system_fingerprint
-                for i in items
-                if (c := self.responses.get((i.key, i.variant))) and c.system_fingerprint
-            }
-        )
-        meta = {
-            "sampling": self.options.sampling.as_dict(),
-            "system_fingerprints": fingerprints,
-            "client": client_version(),
-            "recorded_on": date.today().isoformat(),
-        }
-        label = f"{dimension}/{identity}/{variant}"
-        payload = build_recording(self.model.name, label, items, texts, meta)
-        if scope in self.replayed:
-            payload["meta"] = self.replayed[scope].get("meta", payload["meta"])
-            return payload, []
-        path = self.recordings.get(scope)
-        previous = read_recording(path) if path else None
-        if previous is None:
-            return payload, []
-        changed = drift(label, previous, payload)
-        if not changed:
-            return previous, []
-        return payload, changed
+        return self.recorder.payload((dimension, identity, variant), self.responses)
 
     # --- after the tests ---------------------------------------------------------------
 
@@ -299,7 +153,7 @@ class GateRun:
             failures=sorted(failures),
             accounting=total.as_dict(),
             responses_from=self._responses_from(total),
-            thresholds=self.accuracy_bars(),
+            thresholds=self.judge.accuracy_bars(),
             warnings=self.warnings(),
         )
 
@@ -317,19 +171,6 @@ class GateRun:
             "the model": total.requests - total.retries,
         }
         return ", ".join(f"{name} ({n})" for name, n in sources.items() if n) or "the model"
-
-    def accuracy_bars(self) -> dict[str, dict[str, dict[str, float]]]:
-        """min_accuracy per variant, dimension and identity, for charts and comparisons."""
-        return {
-            str(v): {
-                dim: {
-                    ident: self.thresholds.bars(dim, ident, str(v)).min_accuracy
-                    for ident in self.dataset.identities(dim)
-                }
-                for dim in self.dataset.dimensions()
-            }
-            for v in self.options.variants
-        }
 
 
 def open_run(
@@ -356,13 +197,6 @@ def open_run(
         timeout=options.timeout,
     )
     return GateRun(dataset=dataset, thresholds=bars, model=model, options=options)
-
-
-def client_version() -> str:
-    try:
-        return f"openai {version('openai')}"
-    except PackageNotFoundError:
-        return "openai (unknown version)"
 
 
 def describe_model(model: Model, sampling: Sampling) -> dict[str, Any]:
