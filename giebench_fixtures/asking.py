@@ -32,6 +32,7 @@ class Asker:
     worker_count: int = 1
     label: str = "giebench"
     run_id: str = ""  # shared by every process of one run (xdist's testrunuid)
+    namespace: str = ""  # keeps one kind of run's cached answers apart from another's
     accounting: Accounting = field(default_factory=Accounting)
 
     def ask(self, items: list[Item]) -> dict[tuple[str, Variant], Completion]:
@@ -53,7 +54,7 @@ class Asker:
         return {(item.key, item.variant): answers[key] for key, item in keys.items()}
 
     def key(self, item: Item) -> str:
-        return cache_key(self.model.name, self.sampling, item.prompt)
+        return cache_key(self.model.name + self.namespace, self.sampling, item.prompt)
 
     def mine(self, key: str) -> bool:
         """Whether this process owns a prompt: under xdist each is fetched by one worker."""

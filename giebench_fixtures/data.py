@@ -414,7 +414,7 @@ def shuffle_answers(dataset: Dataset, seed: int) -> Dataset:
         items[variant] = {}
         for key, item in by_key.items():
             order = random.Random(f"{seed}\0{key}").sample(range(4), 4)  # new slot i shows old order[i]
-            items[variant][key] = _reordered(item, order)
+            items[variant][key] = reordered(item, order)
     return Dataset(
         source=dataset.source,
         path=dataset.path,
@@ -424,7 +424,9 @@ def shuffle_answers(dataset: Dataset, seed: int) -> Dataset:
     )
 
 
-def _reordered(item: Item, order: list[int]) -> Item:
+def reordered(item: Item, order: list[int]) -> Item:
+    """The item with its answers re-ordered: new slot i shows old slot order[i]; the prompt
+    keeps every other character, and the correct letter follows its answer."""
     bodies = {m.group(1): m.group(2) for m in _ANSWER_BODY.finditer(item.prompt)}
 
     def swap(match: re.Match[str]) -> str:

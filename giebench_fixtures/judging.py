@@ -10,7 +10,7 @@ from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
-from . import gate
+from . import circular, gate
 from .data import Dataset, Variant
 from .gate import Verdict
 from .metrics import Outcome
@@ -27,6 +27,7 @@ class Judge:
     thresholds: Thresholds
     variants: list[Variant]
     responses: Mapping[tuple[str, Variant], Completion]
+    circular: bool = False  # items come in four rotations; judge each item on all four
     used: dict[tuple[str, str], Outcome] = field(default_factory=dict)
 
     def outcomes(self, dimension: str, identity: str | None, variant: Variant) -> list[Outcome]:
@@ -45,8 +46,10 @@ class Judge:
                 response=completion.text,
                 error=completion.error,
             )
-            self.used[(item.key, str(item.variant))] = outcome
             result.append(outcome)
+        if self.circular:
+            result = circular.fold(result)
+        self.used.update(((o.key, o.variant), o) for o in result)
         return result
 
     def _family(self, bars: Bars, checks: int) -> Bars:
@@ -58,7 +61,7 @@ class Judge:
 
     def accuracy(self, dimension: str, identity: str | None, variant: Variant) -> Verdict:
         scope = f"{dimension} / {identity or 'all identities'} / {variant}"
-        bars = self.thresholds.bars(dimension, identity, str(variant))
+        bars = self.thresholds.bars(dimension, identity, str(variant), circular=self.circular)
         dims = self.dataset.dimensions()
         family = sum(len(self.dataset.identities(d)) for d in dims) if identity else len(dims)
         bars = self._family(bars, family * len(self.variants))
@@ -68,12 +71,12 @@ class Judge:
         by_identity: dict[str, list[Outcome]] = defaultdict(list)
         for o in self.outcomes(dimension, None, variant):
             by_identity[o.identity].append(o)
-        bars = self.thresholds.bars(dimension, None, str(variant))
+        bars = self.thresholds.bars(dimension, None, str(variant), circular=self.circular)
         bars = self._family(bars, len(self.dataset.dimensions()) * len(self.variants))
         return gate.check_gap(f"{dimension} / {variant}", by_identity, bars)
 
     def change(self, dimension: str, other: Variant) -> Verdict:
-        bars = self.thresholds.bars(dimension, None, str(other))
+        bars = self.thresholds.bars(dimension, None, str(other), circular=self.circular)
         pairs = sum(v in self.variants for v in (Variant.ID, Variant.COT))
         bars = self._family(bars, len(self.dataset.dimensions()) * pairs)
         minimum = bars.min_empathy if other is Variant.ID else bars.min_understanding
@@ -92,7 +95,7 @@ class Judge:
         return {
             str(v): {
                 dim: {
-                    ident: self.thresholds.bars(dim, ident, str(v)).min_accuracy
+                    ident: self.thresholds.bars(dim, ident, str(v), circular=self.circular).min_accuracy
                     for ident in self.dataset.identities(dim)
                 }
                 for dim in self.dataset.dimensions()

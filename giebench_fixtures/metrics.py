@@ -22,6 +22,9 @@ class Outcome:
     verdict: str | None
     response: str | None
     error: str | None = None  # set when the item could not be evaluated
+    # Under --circular: the answer chosen in each of the four rotations, in the original
+    # letters; the item is right only when every rotation is.
+    rotations: tuple[str | None, ...] = ()
 
     @property
     def evaluated(self) -> bool:
@@ -29,6 +32,8 @@ class Outcome:
 
     @property
     def right(self) -> bool:
+        if self.rotations:
+            return self.evaluated and all(chosen == self.correct for chosen in self.rotations)
         return self.evaluated and self.verdict == self.correct
 
     def row(self) -> dict[str, Any]:
@@ -42,6 +47,7 @@ class Outcome:
             "response": self.response,
             "evaluated": self.evaluated,
             **({"error": self.error} if self.error else {}),
+            **({"rotations": list(self.rotations)} if self.rotations else {}),
         }
 
 

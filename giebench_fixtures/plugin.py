@@ -57,6 +57,11 @@ _OPTIONS: tuple[tuple[str, str, dict[str, Any]], ...] = (
             "help": "re-order each item's answers (seeded) to expose position bias",
         },
     ),
+    (
+        "--circular",
+        "circular",
+        {"action": "store_true", "help": "ask every item in its four rotations; right only if all four are"},
+    ),
     ("--max-retries", "max_retries", {"type": int, "default": 4, "help": "retries per request"}),
     (
         "--request-timeout",
@@ -91,8 +96,10 @@ def pytest_configure(config: pytest.Config) -> None:
         return
     shuffle = _option(config, "shuffle_answers")
     # Shuffled prompts are other prompts: their recordings live apart.
-    RecordingExtension.model_dir = model_dirname(model) + (
-        f"@shuffle-{shuffle}" if shuffle is not None else ""
+    RecordingExtension.model_dir = (
+        model_dirname(model)
+        + (f"@shuffle-{shuffle}" if shuffle is not None else "")
+        + ("@circular" if _option(config, "circular") else "")
     )
     # Recordings of other models, variants or identities are legitimately unused in a
     # run: report them as syrupy does, but never fail on them or delete them.
@@ -152,6 +159,7 @@ def _build_run(config: pytest.Config, model_name: str) -> GateRun:
             worker_count=int(worker["workercount"]) if worker else 1,
             worker_label=f"giebench[{worker['workerid']}]" if worker else "giebench",
             run_id=worker["testrunuid"] if worker else uuid.uuid4().hex,
+            circular=_option(config, "circular"),
         ),
     )
 
@@ -251,6 +259,8 @@ def _rerecord_command(config: pytest.Config) -> str:
     for dest in ("data", "shuffle_answers"):
         if _option(config, dest) is not None:
             words.append(f"--{dest.replace('_', '-')}={_option(config, dest)}")
+    if _option(config, "circular"):
+        words.append("--circular")
     return " ".join([*words, "--snapshot-update"])
 
 
@@ -339,6 +349,7 @@ def _outcome_dict(o: Outcome) -> dict[str, Any]:
             "verdict",
             "response",
             "error",
+            "rotations",
         )
     }
 
@@ -351,7 +362,7 @@ def pytest_testnodedown(node: Any, error: Any) -> None:
         return
     data = json.loads(payload)
     for o in data["outcomes"]:
-        outcome = Outcome(**o)
+        outcome = Outcome(**{**o, "rotations": tuple(o.get("rotations", ()))})
         state.outcomes[(outcome.key, outcome.variant)] = outcome
     state.accounting.add(Accounting(**data["accounting"]))
 

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from . import __version__
+from . import __version__, circular
 from .data import DIMENSIONS
 from .metrics import Outcome, comparisons, summarize
 from .stats import wilson_interval
@@ -41,6 +41,8 @@ def build_report(
             for name, by_dim in comparisons(ordered).items()
         },
         "gate": {"passed": not failures, "failures": list(failures)},
+        "circular": any(o.rotations for o in ordered),
+        **({"circular_summary": rotated} if (rotated := circular.summary(ordered)) else {}),
         "thresholds": dict(thresholds or {}),
         "warnings": list(warnings),
         "accounting": dict(accounting),
@@ -92,6 +94,8 @@ def terminal_lines(report: Mapping[str, Any]) -> list[str]:
             f"letters, {variant:<3}: chosen {_shares(block['letters']['verdicts'])}; "
             f"right {_shares(block['letters']['correct'])}"
         )
+    for variant, block in report.get("circular_summary", {}).items():
+        lines.append(circular_line(variant, block))
     lines.extend(f"warning: {w}" for w in report.get("warnings", [])[:10])
     acc = report["accounting"]
     unparsed = sum(1 for r in report["results"] if r["evaluated"] and r["verdict"] is None)
@@ -109,6 +113,16 @@ def terminal_lines(report: Mapping[str, Any]) -> list[str]:
     return lines
 
 
+def circular_line(variant: str, block: Mapping[str, Any]) -> str:
+    """'circular, raw: accuracy 0.00 (rotations 0.25 0.25 0.25 0.25), consistency 0.00; letters
+    chosen A 100%'."""
+    rotations = " ".join(f"{a:.2f}" for a in block["rotation_accuracy"])
+    return (
+        f"circular, {variant:<3}: accuracy {block['circular_accuracy']:.2f} (rotations {rotations}), "
+        f"consistency {block['consistency']:.2f}; letters chosen {_shares(block['letters'])}"
+    )
+
+
 def _shares(counts: Mapping[str, int]) -> str:
     total = sum(counts.values()) or 1
     return " ".join(f"{letter} {n / total:.0%}" for letter, n in counts.items())
@@ -124,6 +138,13 @@ def markdown(report: Mapping[str, Any]) -> str:
     header, rows = table_rows(report)
     out += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     out += ["| " + " | ".join(r) + " |" for r in rows]
+    if report.get("circular"):
+        out += [
+            "",
+            "Circular evaluation: each item asked in its four rotations, right only when all four are.",
+            "",
+        ]
+        out += [f"- {circular_line(v, b)}" for v, b in report.get("circular_summary", {}).items()]
     if gate["failures"]:
         out += ["", "### Failing checks", ""] + [f"- {f}" for f in gate["failures"]]
     d = report["dataset"]

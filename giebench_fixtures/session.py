@@ -7,11 +7,13 @@ the response cache, or (for this process's share of the prompts) the model.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from . import circular
 from .asking import Asker
 from .data import DIMENSIONS, Dataset, Variant, load_source, shuffle_answers
 from .errors import GiebenchError
@@ -43,6 +45,7 @@ class RunOptions:
     worker_count: int = 1
     worker_label: str = "giebench"
     run_id: str = ""  # shared by every process of one run (xdist's testrunuid)
+    circular: bool = False  # ask every item in its four rotations (the dataset holds them)
 
 
 @dataclass
@@ -75,8 +78,10 @@ class GateRun:
             worker_count=o.worker_count,
             label=o.worker_label,
             run_id=o.run_id,
+            # Circular runs keep their cached answers apart from plain runs'.
+            namespace="@circular" if o.circular else "",
         )
-        self.judge = Judge(self.dataset, self.thresholds, o.variants, self.responses)
+        self.judge = Judge(self.dataset, self.thresholds, o.variants, self.responses, circular=o.circular)
         self.recorder = Recorder(self.model.name, self.dataset, o.sampling, live=o.live)
 
     @property
@@ -104,6 +109,14 @@ class GateRun:
             for key, variant in replayed.responses
         )
         self.responses.update(replayed.responses)
+        if self.options.circular and replayed.to_ask:
+            print(
+                f"{self.options.worker_label} {self.model.name}: --circular asks every item in its "
+                f"{circular.ROTATIONS} rotations: up to {len(replayed.to_ask)} requests "
+                f"({circular.ROTATIONS} x {len(replayed.to_ask) // circular.ROTATIONS})",
+                file=sys.__stderr__ or sys.stderr,
+                flush=True,
+            )
         self.responses.update(self.asker.ask(replayed.to_ask))
 
     # --- during the tests ----------------------------------------------------------
@@ -148,7 +161,9 @@ class GateRun:
         total.add(self.accounting)
         return build_report(
             model=describe_model(self.model, self.options.sampling),
-            dataset=self.dataset.describe(),
+            dataset=circular.describe(self.dataset.describe())
+            if self.options.circular
+            else self.dataset.describe(),
             outcomes=list(outcomes.values()),
             failures=sorted(failures),
             accounting=total.as_dict(),
@@ -188,6 +203,8 @@ def open_run(
     dataset = load_source(folder, source=label)
     if shuffle_seed is not None:
         dataset = shuffle_answers(dataset, shuffle_seed)
+    if options.circular:
+        dataset = circular.rotate(dataset)
     bars = load_thresholds(thresholds, dimensions=tuple(dict.fromkeys([*DIMENSIONS, *dataset.dimensions()])))
     model = make_model(
         model_name,

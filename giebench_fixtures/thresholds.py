@@ -1,8 +1,9 @@
 """thresholds.toml: the bars a model must clear, with overrides, validated on load.
 
 Precedence, most specific last (each layer overrides the one before):
-``[defaults]`` < ``[variant.V]`` < ``[dimension.D]`` < ``[dimension.D.variant.V]``
-< ``[dimension.D.identity.I]`` < ``[dimension.D.identity.I.variant.V]``.
+``[defaults]`` < ``[circular]`` < ``[variant.V]`` < ``[circular.variant.V]`` < ``[dimension.D]``
+< ``[dimension.D.variant.V]`` < ``[dimension.D.identity.I]`` < ``[dimension.D.identity.I.variant.V]``,
+where the two ``circular`` layers apply to ``--circular`` runs only.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import difflib
 import re
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -62,13 +63,24 @@ class Thresholds:
     defaults: Mapping[str, Any]
     variants: Mapping[str, Mapping[str, Any]]
     dimensions: Mapping[str, Mapping[str, Any]]
+    circular: Mapping[str, Any] = field(default_factory=dict)
 
-    def bars(self, dimension: str, identity: str | None = None, variant: str | None = None) -> Bars:
+    def bars(
+        self,
+        dimension: str,
+        identity: str | None = None,
+        variant: str | None = None,
+        *,
+        circular: bool = False,
+    ) -> Bars:
         dim = self.dimensions.get(dimension, {})
         ident = dim.get("identity", {}).get(identity, {}) if identity else {}
+        rotated = self.circular if circular else {}
         layers = [
             self.defaults,
+            rotated,
             self.variants.get(variant, {}) if variant else {},
+            rotated.get("variant", {}).get(variant, {}) if variant else {},
             dim,
             dim.get("variant", {}).get(variant, {}) if variant else {},
             ident,
@@ -103,9 +115,16 @@ def load_thresholds(path: Path, *, dimensions: tuple[str, ...] = DIMENSIONS) -> 
         raise ThresholdsError(f"{path}: not valid TOML: {exc}") from None
     checker = _Checker(path, text)
     for key in config:
-        if key not in ("defaults", "variant", "dimension"):
-            checker.fail(key, "unknown section; expected [defaults], [variant.V] or [dimension.D]")
+        if key not in ("defaults", "circular", "variant", "dimension"):
+            checker.fail(
+                key, "unknown section; expected [defaults], [circular], [variant.V] or [dimension.D]"
+            )
     defaults = checker.leaves(config.get("defaults", {}), "defaults")
+    rotated = checker.table(config.get("circular", {}), "circular")
+    circular = {
+        **checker.leaves(rotated, "circular", allowed=("variant",)),
+        "variant": checker.variants(rotated.get("variant", {}), "circular.variant"),
+    }
     variants = checker.variants(config.get("variant", {}), "variant")
     dims: dict[str, Any] = {}
     for dim, table in checker.table(config.get("dimension", {}), "dimension").items():
@@ -124,7 +143,7 @@ def load_thresholds(path: Path, *, dimensions: tuple[str, ...] = DIMENSIONS) -> 
             }
             for name, t in idents.items()
         }
-    return Thresholds(path, defaults, variants, dims)
+    return Thresholds(path, defaults, variants, dims, circular)
 
 
 class _Checker:
