@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from html import escape
 from typing import Any
 
-from .report import dimension_order
+from .report import circular_line, dimension_order
 from .stats import paired_change_interval, wilson_interval
 
 CELL_W, CELL_H, LABEL_W = 120, 20, 300
@@ -145,6 +145,15 @@ def render_html(report: Mapping[str, Any]) -> str:
     d = report["dataset"]
     verdict = "passed" if gate["passed"] else f"failed: {len(gate['failures'])} check(s)"
     failures = "".join(f"<li>{escape(f)}</li>" for f in gate["failures"]) or "<li>none</li>"
+    rotations = "".join(
+        f"<li>{escape(circular_line(v, b))}</li>" for v, b in report.get("circular_summary", {}).items()
+    )
+    circular = (
+        "<h2>Circular evaluation</h2><p>Every item asked in its four rotations; right only when all "
+        f"four are.</p><ul>{rotations}</ul>"
+        if report.get("circular")
+        else ""
+    )
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <title>giebench: {escape(report["model"])} — {escape(verdict)}</title>
@@ -165,6 +174,7 @@ red outline and ▼: the identity's check failed. Hover a cell for counts and it
 <h2>Raw→ID (empathy) and Raw→COT (understanding), paired on the same items</h2>
 <p>Dot: change in accuracy; line: its 95% interval (Agresti–Min).</p>
 {change_chart(report)}
+{circular}
 <h2>Failing checks</h2>
 <ul>{failures}</ul>
 {_CHECK_SCRIPT}
