@@ -147,7 +147,10 @@ def test_a_judge_that_always_says_a_scores_chance_plainly_and_nothing_circularly
     with LoopbackServer(answer=lambda prompt: "[[A]]") as server:
         plain_run, plain = live_gate(server, data, tmp_path / "plain", "--variants=raw")
         plain_requests = server.requests()
-        run, report = live_gate(server, data, tmp_path / "circular", "--variants=raw", "--circular")
+        html = tmp_path / "circular.html"
+        run, report = live_gate(
+            server, data, tmp_path / "circular", "--variants=raw", "--circular", f"--giebench-html={html}"
+        )
         circular_requests = server.requests() - plain_requests
     assert plain is not None and report is not None, plain_run.stdout + run.stdout
     assert plain["summary"]["raw"]["overall"]["accuracy"] == 0.25
@@ -163,6 +166,8 @@ def test_a_judge_that_always_says_a_scores_chance_plainly_and_nothing_circularly
     assert report["accounting"]["requests"] == 64
     assert "--circular asks every item in its 4 rotations: up to 64 requests" in run.stderr
     assert run.returncode == 1  # fails the gate: pooled accuracy 0/16
+    page = html.read_text()
+    assert "<h2>Circular evaluation</h2>" in page and "consistency 0.00; letters chosen A 100%" in page
 
 
 def test_a_judge_that_always_picks_the_fitting_answer_is_consistent_and_replays_offline(
