@@ -10,7 +10,7 @@ from pathlib import Path
 
 from . import __version__, release, sample
 from .cache import RESPONSES_FILE, ResponseCache, cache_dir
-from .data import LETTERS, VARIANTS, Dataset, load_source
+from .data import LETTERS, VARIANTS, Dataset, load_source, require_items
 from .errors import GiebenchError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -89,6 +89,7 @@ def _usage(parser: argparse.ArgumentParser) -> int:
 def _stats(args: argparse.Namespace) -> int:
     label, folder = release.resolve_source(args.source, ROOT)
     dataset = load_source(folder, source=label)
+    require_items(dataset)
     for line in stats_lines(dataset):
         print(line)
     return 0
