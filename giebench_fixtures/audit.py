@@ -407,7 +407,7 @@ def null_distribution(tie_sizes: Iterable[int]) -> list[float]:
     if set(counts) - {1, 2, 3, 4}:
         raise ValueError(f"a cue picks 1 to 4 letters, not {sorted(set(counts) - {1, 2, 3, 4})}")
     x1, x2, x3 = (_binomial_pmf(counts[k], k / 4) for k in (1, 2, 3))
-    halves = [0.0] * (2 * counts[1] + counts[2] + 1)  # 2·X1 + X2, in sixths
+    halves = [0.0] * (2 * counts[1] + counts[2] + 1)  # 2·X1 + X2: the credit of 1- and 2-way picks in halves
     for i, p1 in enumerate(x1):
         for j, p2 in enumerate(x2):
             halves[2 * i + j] += p1 * p2
