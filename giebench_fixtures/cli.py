@@ -10,7 +10,7 @@ from pathlib import Path
 
 from . import __version__, release, sample
 from .cache import RESPONSES_FILE, ResponseCache, cache_dir
-from .data import LETTERS, VARIANTS, Dataset, load_source
+from .data import LETTERS, VARIANTS, Dataset, load_source, require_items
 from .errors import GiebenchError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -40,6 +40,19 @@ def _parser() -> argparse.ArgumentParser:
     stats = data_commands.add_parser("stats", help="items per dimension and identity, letters, validation")
     stats.add_argument("source", nargs="?", default=None, help="sample, official or a folder")
     stats.set_defaults(run=_stats)
+    audit = data_commands.add_parser(
+        "audit", help="answer-only shortcut baselines: can a surface cue find the fitting answer?"
+    )
+    audit.add_argument(
+        "source",
+        nargs="*",
+        default=[],
+        help="sample, official or a folder (its Raw prompts), or item files in source.json's format",
+    )
+    audit.add_argument(
+        "--max-cue", default=None, metavar="X", help="exit 1 when any cue's overall accuracy exceeds X"
+    )
+    audit.set_defaults(run=_audit)
     pull = data_commands.add_parser("pull", help="download and verify the official release")
     pull.add_argument(
         "--from",
@@ -89,9 +102,66 @@ def _usage(parser: argparse.ArgumentParser) -> int:
 def _stats(args: argparse.Namespace) -> int:
     label, folder = release.resolve_source(args.source, ROOT)
     dataset = load_source(folder, source=label)
+    require_items(dataset)
     for line in stats_lines(dataset):
         print(line)
     return 0
+
+
+def _audit(args: argparse.Namespace) -> int:
+    from fractions import Fraction
+
+    from . import audit
+
+    bar = None if args.max_cue is None else _max_cue(args.max_cue)
+    files = [Path(s) for s in args.source if Path(s).is_file()]
+    if files and len(files) == len(args.source):
+        items, identities = [], set(audit.KNOWN_IDENTITIES)
+        for path in files:
+            found, names = audit.read_item_file(path)
+            items += found
+            identities |= set(names)
+        about = [f"audit of {', '.join(map(str, files))} (item files, as written)"]
+    elif len(args.source) > 1:
+        raise GiebenchError(
+            "giebench data audit: give one source (sample, official, a folder), or item files"
+        )
+    else:
+        label, folder = release.resolve_source(args.source[0] if args.source else None, ROOT)
+        dataset = load_source(folder, source=label)
+        require_items(dataset)
+        items, identities = (
+            audit.items_of(dataset),
+            set(audit.KNOWN_IDENTITIES) | set(audit.identities_of(dataset)),
+        )
+        about = [f"audit of {label}, its Raw prompts", f"source: {label} ({dataset.describe()['note']})"]
+    results = audit.audit(items, audit.cues_for(identities))
+    about.append(
+        f"{len(items)} items, {len(results)} cues that never read the identity; "
+        f"chance {audit.CHANCE:.2f}, tied picks share the credit"
+    )
+    for line in audit.audit_lines(results, audit.dimensions_in_order(items), about):
+        print(line)
+    if bar is None:
+        return 0
+    above = audit.cues_above(results, Fraction(bar))
+    print()
+    if above:
+        listing = ", ".join(f"{r.cue.name} {r.accuracy:.2f}" for r in above)
+        print(f"--max-cue {args.max_cue}: {len(above)} cue(s) above it: {listing}")
+        return 1
+    print(f"--max-cue {args.max_cue}: every cue at or below it")
+    return 0
+
+
+def _max_cue(text: str) -> str:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= 1:
+        raise GiebenchError(f"--max-cue {text!r}: give an accuracy between 0 and 1, e.g. --max-cue 0.30")
+    return text
 
 
 def stats_lines(dataset: Dataset) -> list[str]:

@@ -8,6 +8,7 @@ naming the file and the item key, so a user fixes them all in one pass.
 
 from __future__ import annotations
 
+import codecs
 import difflib
 import json
 import random
@@ -193,20 +194,85 @@ class DimensionNames:
 
 
 def read_json_object(path: Path, problems: list[str]) -> dict[str, Any] | None:
-    """Parse one JSON object from path, recording a located problem instead of raising."""
+    """Parse one JSON object from path, recording a located problem instead of raising.
+
+    Stricter than ``json.loads``: a key given twice in one object (where JSON keeps the
+    last silently), bytes that are not UTF-8, and nesting too deep to parse are problems.
+    """
     if not path.exists():
         problems.append(f"{path}: file is missing")
         return None
-    text = path.read_text(encoding="utf-8-sig")
+    raw = path.read_bytes()
+    bom = codecs.BOM_UTF8 if raw.startswith(codecs.BOM_UTF8) else b""
     try:
-        data = json.loads(text)
+        text = raw[len(bom) :].decode("utf-8")
+    except UnicodeDecodeError as exc:
+        offset = exc.start + len(bom)
+        problems.append(
+            f"{path}: not UTF-8 text (byte 0x{raw[offset]:02x} at byte offset {offset}); "
+            "save the file as UTF-8"
+        )
+        return None
+    duplicates = _DuplicateKeys()
+    try:
+        data = json.loads(text, object_pairs_hook=duplicates.hook)
     except json.JSONDecodeError as exc:
         problems.append(f"{path} line {exc.lineno}, column {exc.colno}: not valid JSON ({exc.msg})")
+        return None
+    except RecursionError:
+        problems.append(f"{path}: JSON nested too deeply to read (items need only a few levels)")
         return None
     if not isinstance(data, dict):
         problems.append(f"{path}: expected one JSON object of items, found {type(data).__name__}")
         return None
+    problems.extend(f"{path}: {where}" for where in duplicates.found(data))
     return data
+
+
+class _DuplicateKeys:
+    """An ``object_pairs_hook`` that keeps JSON's last-one-wins result but remembers every key
+    given twice in one object, and the path to that object (item key, then inner keys)."""
+
+    def __init__(self) -> None:
+        # id of a parsed object -> (path below that object, repeated key), for each repeat in or under it
+        self._inside: dict[int, list[tuple[tuple[str, ...], str]]] = {}
+
+    def hook(self, pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        located: list[tuple[tuple[str, ...], str]] = []
+        for key, value in pairs:
+            if key in result and ((), key) not in located:
+                located.append(((), key))
+            result[key] = value
+        for key, value in result.items():
+            located.extend(((key, *path), repeated) for path, repeated in self._below(value))
+        if located:
+            self._inside[id(result)] = located
+        return result
+
+    def _below(self, value: Any) -> list[tuple[tuple[str, ...], str]]:
+        if isinstance(value, dict):
+            return self._inside.pop(id(value), [])
+        if isinstance(value, list):
+            return [((f"[{n}]", *path), key) for n, v in enumerate(value) for path, key in self._below(v)]
+        return []
+
+    def found(self, top: dict[str, Any]) -> list[str]:
+        """One message per repeated key of the parsed document ``top``."""
+        messages = []
+        for path, key in self._inside.get(id(top), []):
+            where = (
+                f" in item {path[0]!r}"
+                if len(path) == 1
+                else f" under {' > '.join(path)}"
+                if path
+                else " at the top level"
+            )
+            messages.append(
+                f"key {key!r} appears more than once{where}; "
+                "JSON keeps only the last one, so give each its own key or remove the copy"
+            )
+        return messages
 
 
 def parse_prompt(prompt: str) -> tuple[str, tuple[str, str, str, str]] | None:
@@ -255,6 +321,13 @@ def load_source(folder: Path, *, source: str | None = None) -> Dataset:
     _unify_identity_spelling(items)
     warnings = _duplicate_warnings(folder, items) + _consistency_warnings(folder, items)
     return Dataset(source=label, path=folder, items=items, warnings=warnings)
+
+
+def require_items(dataset: Dataset) -> None:
+    """Raise DataError when a source holds no item: there is nothing to describe or audit."""
+    if not dataset.items[Variant.RAW]:
+        files = ", ".join(v.filename for v in VARIANTS)
+        raise DataError([f"{dataset.path}: no items in {files}; a source needs at least one item"])
 
 
 def _check_same_keys(folder: Path, files: Mapping[Variant, Mapping[str, Any]], problems: list[str]) -> None:

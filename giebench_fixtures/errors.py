@@ -24,6 +24,9 @@ class DataError(GiebenchError):
 
     def __init__(self, problems: Iterable[str], *, source: str = "") -> None:
         self.problems = list(problems)
+        if len(self.problems) == 1:  # one problem is one line: it names its file itself
+            super().__init__(self.problems[0])
+            return
         head = f"{len(self.problems)} problem(s) in data source {source}" if source else ""
         lines = [f"  - {p}" for p in self.problems[: self.shown]]
         if len(self.problems) > self.shown:

@@ -1,6 +1,7 @@
-"""The models a run can judge with: one narrow interface, two implementations.
+"""The models a run can judge with: one narrow interface, three implementations.
 
-``RandomBaseline`` (``--model=baseline:random``) needs no endpoint; ``OpenAIChat`` speaks
+``RandomBaseline`` (``--model=baseline:random``) and the audit's cue judges
+(``--model=baseline:CUE``, in ``baselines.py``) need no endpoint; ``OpenAIChat`` speaks
 to any OpenAI-compatible endpoint through the ``openai`` client, whose own retry
 machinery (exponential backoff, ``Retry-After``/``retry-after-ms``) does the retrying.
 """
@@ -160,6 +161,8 @@ def make_model(
     if name.startswith(BASELINE_PREFIX):
         kind = name[len(BASELINE_PREFIX) :]
         if kind != "random":
-            raise EndpointError(f"--model {name!r}: unknown baseline; available: baseline:random")
+            from .baselines import cue_judge  # imported here: baselines builds on this module
+
+            return cue_judge(name, sampling.seed)
         return RandomBaseline(name, sampling.seed)
     return OpenAIChat(name, base_url=base_url, sampling=sampling, max_retries=max_retries, timeout=timeout)

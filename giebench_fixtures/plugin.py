@@ -34,7 +34,7 @@ USAGE = (
 
 # One group, one place: (flag, dest, argparse keywords). Where a flag has a default it is here.
 _OPTIONS: tuple[tuple[str, str, dict[str, Any]], ...] = (
-    ("--model", "model", {"help": "model name sent to the endpoint, or baseline:random"}),
+    ("--model", "model", {"help": "model name sent to the endpoint, baseline:random or baseline:CUE"}),
     (
         "--base-url",
         "base_url",
