@@ -158,7 +158,7 @@ def checks_table(report: Mapping[str, Any]) -> str:
             f"{' ⚠' if blind else ''}</td></tr>"
         )
     return (
-        f"{intro}<table class=\"checks\"><thead><tr><th>check</th><th>outcome</th>"
+        f'{intro}<table class="checks"><thead><tr><th>check</th><th>outcome</th>'
         f"<th>detectable level (fails with 80% probability)</th></tr></thead><tbody>{''.join(rows)}"
         "</tbody></table>"
     )

@@ -116,6 +116,8 @@ def why_nothing_judged(dataset: Dataset, checked_dimensions: set[str], reported_
         where = dataset.source if dataset.source == str(dataset.path) else f"{dataset.source}, {dataset.path}"
         return f"nothing was judged: the data ({where}) holds no item"
     present = dataset.dimensions()
+    if not checked_dimensions:
+        return "nothing was judged: no gate check was selected (see -k, -m and --variants)"
     if not checked_dimensions & set(present):
         covered = ", ".join(sorted(checked_dimensions)) or "none"
         return (

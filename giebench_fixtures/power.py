@@ -204,9 +204,7 @@ def change_level(n: int, fails: Callable[[int, int], bool], discordance: float) 
         return Detectable("change", None)
     if rule.probability(1.0, discordance) >= POWER:
         return Detectable("change", 1.0)
-    return Detectable(
-        "change", _bisect(lambda c: rule.probability(c, discordance), -1.0, 1.0, rising=False)
-    )
+    return Detectable("change", _bisect(lambda c: rule.probability(c, discordance), -1.0, 1.0, rising=False))
 
 
 # --- gap ------------------------------------------------------------------------------
