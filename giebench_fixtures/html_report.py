@@ -179,7 +179,8 @@ body {{ font-family: system-ui, sans-serif; margin: 2em; color: #222; }}
 .verdict {{ font-size: 1.4em; padding: .4em .8em; display: inline-block; border-radius: 4px;
   background: {"#d4edda" if gate["passed"] else "#f8d7da"}; }}
 svg text {{ fill: #222; }} table.checks td {{ font-size: 12px; padding: 0 .6em; }}
-tr.failed {{ background: #f8d7da; }} tr.blind td:last-child {{ color: #a60; }} li {{ font-family: ui-monospace, monospace; font-size: 12px; }}
+tr.failed {{ background: #f8d7da; }} tr.blind td:last-child {{ color: #a60; }}
+li {{ font-family: ui-monospace, monospace; font-size: 12px; }}
 </style></head><body>
 <h1>GIEBench gate: <code>{escape(report["model"])}</code></h1>
 <p class="verdict">{escape(verdict)}</p>

@@ -8,8 +8,7 @@ its checks are judged or only reported (min_items), and each judged check's dete
 from __future__ import annotations
 
 import math
-import os
-from collections.abc import Callable, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from . import gate
@@ -76,15 +75,18 @@ def _ceil(x: float) -> float:
     return math.ceil(x * 100 - 1e-9) / 100
 
 
-def _per_variant(variants: Sequence[Variant], text: Callable[[Variant], str]) -> str:
+def _per_variant(texts: Mapping[Variant, str]) -> str:
     """'detects accuracy <= 0.38' when every variant agrees, else each with its variants."""
     groups: dict[str, list[str]] = {}
-    for v in variants:
-        groups.setdefault(text(v), []).append(str(v))
+    for v, text in texts.items():
+        groups.setdefault(text, []).append(str(v))
     if len(groups) == 1:
         return next(iter(groups))
-    common = os.path.commonprefix(list(groups))
-    common = common[: common.rfind(" ") + 1]  # whole words only
+    words = [t.split(" ") for t in groups]
+    shared = 0
+    while all(len(w) > shared + 1 and w[shared] == words[0][shared] for w in words):
+        shared += 1
+    common = " ".join(words[0][:shared]) + " " if shared else ""
     parts = [f"{t[len(common) :]} ({', '.join(vs)})" for t, vs in groups.items()]
     return common + ", ".join(parts)
 
@@ -120,17 +122,16 @@ def plan_lines(dataset: Dataset, thresholds: Thresholds, variants: Sequence[Vari
             levels = _accuracy_levels(judge, dim, ident, sizes[ident], variants, totals)
             judged_identities += any(level.judged for level in levels.values())
             blind_identities += any(level.blind_to_chance for level in levels.values())
-            text = _per_variant(variants, lambda v: levels[v].text)
+            text = _per_variant({v: level.text for v, level in levels.items()})
             lines.append(f"  {ident:<{width}} {sizes[ident]:>5}  {text}")
         pooled_levels = _accuracy_levels(judge, dim, None, n_dim, variants, totals)
-        pooled_text = _per_variant(variants, lambda v: pooled_levels[v].text)
+        pooled_text = _per_variant({v: level.text for v, level in pooled_levels.items()})
         lines.append(f"  {'all identities':<{width}} {n_dim:>5}  {pooled_text}")
         lines.append(f"  {'gap':<{width}}        {_gap_line(judge, dim, sizes, variants, totals)}")
         if Variant.RAW in variants:
             for other in (v for v in (Variant.ID, Variant.COT) if v in variants):
-                lines.append(
-                    f"  {f'raw->{other}':<{width}} {n_dim:>5}  {_change_line(judge, dim, n_dim, other, totals)}"
-                )
+                change = _change_line(judge, dim, n_dim, other, totals)
+                lines.append(f"  {f'raw->{other}':<{width}} {n_dim:>5}  {change}")
         verdict = f"{dim}: {judged_identities} of {len(identities)} identities can be judged"
         if blind_identities:
             verdict += f" ({blind_identities} cannot catch a model at chance)"
@@ -160,7 +161,7 @@ def _gap_line(
         else:
             texts[v] = f"judged over {len(gated)} identities: {_gap_text(gate.gap_power(gated, bars))}"
             totals["judged"] += 1
-    return _per_variant(variants, lambda v: texts[v])
+    return _per_variant(texts)
 
 
 def _change_line(judge: Judge, dim: str, n: int, other: Variant, totals: dict[str, int]) -> str:

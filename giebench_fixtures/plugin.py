@@ -17,8 +17,8 @@ import pytest
 from .data import Variant, parse_variants
 from .errors import GiebenchError
 from .gate import Verdict
-from .judging import why_nothing_judged
 from .html_report import render_html
+from .judging import why_nothing_judged
 from .metrics import Outcome
 from .models import Sampling
 from .recording import RecordingExtension, identity_test_id, model_dirname
@@ -121,7 +121,7 @@ class _State:
         """Collect failed gate checks; on the controller too, as reports carry user properties."""
         if report.when != "call" or "tests_bench" not in report.nodeid:
             return
-        self.checks.extend(v for k, v in report.user_properties if k == "giebench_verdict")
+        self.checks.extend(dict(v) for k, v in report.user_properties if k == "giebench_verdict")  # type: ignore[call-overload]
         if not report.failed:
             return
         checks = [str(v) for k, v in report.user_properties if k == "giebench_check"]

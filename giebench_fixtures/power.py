@@ -261,18 +261,23 @@ class _GapWeights:
         self.too_large = False
         critical = _chi2_critical(rule.alpha, len(sizes) - 1) if rule.alpha is not None else None
         wide = -5.0  # worst and best of a state whose gap already exceeds the bar
-        states: dict[tuple[int, float, float, float], float] = {(0, 0.0, 2.0, -1.0): 1.0}
+        self.scale = math.lcm(*sizes)  # S * scale is a whole number: exact keys
+        states: dict[tuple[int, int, float, float], float] = {(0, 0, 2.0, -1.0): 1.0}
         for n in rest:
-            shares = [math.exp(_log_comb(n, k) - n * math.log(2)) for k in range(n + 1)]
-            grown: dict[tuple[int, float, float, float], float] = defaultdict(float)
+            steps = [
+                (k, k / n, k * k * (self.scale // n) if critical is not None else 0, _share(n, k))
+                for k in range(n + 1)
+            ]
+            grown: dict[tuple[int, int, float, float], float] = defaultdict(float)
             for (k_sum, s, worst, best), w in states.items():
-                for k in range(n + 1):
-                    a = k / n
-                    low, high = (wide, wide) if worst == wide else (min(worst, a), max(best, a))
-                    if low != wide and high - low > rule.max_gap:
+                for k, a, s_step, share in steps:
+                    if worst == wide:
                         low = high = wide
-                    s_next = round(s + k * k / n, 9) if critical is not None else 0.0
-                    grown[(k_sum + k, s_next, low, high)] += w * shares[k]
+                    else:
+                        low, high = min(worst, a), max(best, a)
+                        if high - low > rule.max_gap:
+                            low = high = wide
+                    grown[(k_sum + k, s + s_step, low, high)] += w * share
             states = grown
             if len(states) > MAX_STATES:
                 self.too_large = True
@@ -291,7 +296,7 @@ class _GapWeights:
                     if big_k in (0, self.total_n):
                         continue
                     p = big_k / self.total_n
-                    statistic = (s + k0 * k0 / self.low_n - big_k * p) / (p * (1 - p))
+                    statistic = (s / self.scale + k0 * k0 / self.low_n - big_k * p) / (p * (1 - p))
                     if not statistic > critical:
                         continue
                 self.failing[(k0, k_sum)] += w
@@ -305,6 +310,11 @@ class _GapWeights:
             log_rest = _log_power(2 * high, k_rest) + _log_power(2 * (1 - high), self.rest_n - k_rest)
             total += math.exp(math.log(w) + _log_binom(k0, self.low_n, low) + log_rest)
         return min(1.0, total)
+
+
+def _share(n: int, k: int) -> float:
+    """P(X = k) for X ~ Binomial(n, 1/2)."""
+    return math.exp(_log_comb(n, k) - n * math.log(2))
 
 
 def _log_power(base: float, exponent: int) -> float:
