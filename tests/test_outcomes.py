@@ -122,7 +122,7 @@ def test_plan_prints_what_each_check_can_detect(tmp_path: Path, capsys: pytest.C
     sample = capsys.readouterr().out
     assert "detect" in sample
     assert "Country: 0 of 41 identities can be judged; pooled check detects accuracy <= 0.35" in sample
-    assert "  Female               2  reported only (2 items < min_items 5)" in sample
+    assert "  Female             2  reported only (2 items < min_items 5)" in sample
     assert "45 of 379 checks can be judged, 334 reported only" in sample  # as the run above counts
 
     shown = {}
