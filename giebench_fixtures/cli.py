@@ -66,6 +66,19 @@ def _parser() -> argparse.ArgumentParser:
     render.add_argument("--check", action="store_true", help="only check they are in sync")
     render.set_defaults(run=_render_sample)
 
+    plan = commands.add_parser(
+        "plan", help="before a run: which checks can be judged, and what each can detect (its power)"
+    )
+    plan.add_argument("source", nargs="?", default=None, help="sample, official or a folder")
+    plan.add_argument(
+        "--thresholds",
+        type=Path,
+        default=ROOT / "thresholds.toml",
+        help="thresholds file (default: the repository's)",
+    )
+    plan.add_argument("--variants", default="raw,id,cot", help="comma list of raw,id,cot (default all three)")
+    plan.set_defaults(run=_plan)
+
     imports = commands.add_parser(
         "import-results", help="turn published result files (with an 'answer' field) into recordings"
     )
@@ -189,6 +202,24 @@ def stats_lines(dataset: Dataset) -> list[str]:
     lines.append("validation: OK" + (f", {len(dataset.warnings)} warning(s):" if dataset.warnings else ""))
     lines.extend(f"  - {w}" for w in dataset.warnings)
     return lines
+
+
+def _plan(args: argparse.Namespace) -> int:
+    from .data import DIMENSIONS, parse_variants
+    from .plan import plan_lines
+    from .thresholds import load_thresholds
+
+    label, folder = release.resolve_source(args.source, ROOT)
+    dataset = load_source(folder, source=label)
+    try:
+        variants = parse_variants(args.variants)
+    except ValueError as exc:
+        raise GiebenchError(str(exc)) from None
+    names = tuple(dict.fromkeys([*DIMENSIONS, *dataset.dimensions()]))
+    thresholds = load_thresholds(args.thresholds, dimensions=names)
+    for line in plan_lines(dataset, thresholds, variants):
+        print(line)
+    return 0
 
 
 def _pull(args: argparse.Namespace) -> int:

@@ -1,23 +1,68 @@
-"""The gate's checks: each judges outcomes against bars and explains itself in one line."""
+"""The gate's checks: each judges outcomes against bars and explains itself in one line.
+
+A check has three honest outcomes: it passed, it failed, or it could not be judged (too
+few items, fewer than two identities to compare, nothing evaluated), in which case it
+is only reported. Every judged check also carries its detectable level (``power``): how
+far below its bar a model must be before the check catches it with 80% probability.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from enum import StrEnum
+from functools import lru_cache
+from typing import Any
 
+from . import power
 from .metrics import Change, Outcome, Tally, paired_change, tally
-from .stats import homogeneity_test
+from .power import Detectable, GapRule
+from .stats import homogeneity_test, paired_change_interval, wilson_interval
 from .thresholds import Bars
+
+
+class Judgement(StrEnum):
+    """What became of a check."""
+
+    PASSED = "passed"
+    FAILED = "failed"
+    NOT_JUDGED = "not judged"
 
 
 @dataclass(frozen=True)
 class Verdict:
-    """The result of one check: passed or not, gated or only reported, and why."""
+    """The result of one check: its outcome, why, and (when judged) what it can detect."""
 
     name: str
-    passed: bool
+    outcome: Judgement
     message: str
-    gated: bool = True
+    detectable: Detectable | None = None
+
+    @property
+    def passed(self) -> bool:
+        return self.outcome is Judgement.PASSED
+
+    @property
+    def judged(self) -> bool:
+        return self.outcome is not Judgement.NOT_JUDGED
+
+    gated = judged
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "outcome": str(self.outcome),
+            "message": self.message,
+            "detectable": self.detectable.as_dict() if self.detectable else None,
+        }
+
+
+def _judged(scope: str, failed: bool, message: str, detectable: Detectable) -> Verdict:
+    return Verdict(scope, Judgement.FAILED if failed else Judgement.PASSED, message, detectable)
+
+
+def _reported_only(scope: str, message: str) -> Verdict:
+    return Verdict(scope, Judgement.NOT_JUDGED, message)
 
 
 def _pct(x: float) -> str:
@@ -29,11 +74,66 @@ def _level(confidence: float) -> str:
     return f"{confidence * 100:.4g}%"
 
 
+def family_bars(bars: Bars, checks: int) -> Bars:
+    """Bars for one of ``checks`` checks of a kind; with multiple_checks = "bonferroni" the
+    confidence is raised so that all of them together false-alarm at most 1 - confidence."""
+    if bars.multiple_checks != "bonferroni" or checks <= 1:
+        return bars
+    return replace(bars, confidence=1 - (1 - bars.confidence) / checks)
+
+
+# --- the rules, as plain predicates (the checks and their power both use them) ------------
+
+
+def accuracy_fails(correct: int, n: int, bars: Bars) -> bool:
+    """Interval: the whole interval is below the bar. Point: the accuracy is below it."""
+    if bars.accuracy_judge == "interval":
+        return wilson_interval(correct, n, bars.confidence)[1] < bars.min_accuracy
+    return correct / n < bars.min_accuracy
+
+
+def gap_rule(bars: Bars) -> GapRule:
+    """Interval: the gap exceeds max_gap and identities differ significantly. Point: it exceeds it."""
+    return GapRule(bars.max_gap, 1 - bars.confidence if bars.gap_judge == "interval" else None)
+
+
+def change_fails(gained: int, lost: int, n: int, minimum: float, bars: Bars) -> bool:
+    """Interval: the whole interval of the change is below the minimum. Point: the change is."""
+    if bars.change_judge == "interval":
+        return paired_change_interval(gained, lost, n, bars.confidence)[1] < minimum
+    return (gained - lost) / n < minimum
+
+
+@lru_cache(maxsize=4096)
+def accuracy_power(n: int, bars: Bars) -> Detectable:
+    """The true accuracy below which an accuracy check on n items fails with 80% probability."""
+    return power.accuracy_level(n, lambda k: accuracy_fails(k, n, bars))
+
+
+def gap_power(sizes: tuple[int, ...], bars: Bars) -> Detectable:
+    """The true gap (one identity below the others) a gap check over these identities catches."""
+    return _gap_power(tuple(sorted(sizes)), gap_rule(bars))
+
+
+@lru_cache(maxsize=256)
+def _gap_power(sizes: tuple[int, ...], rule: GapRule) -> Detectable:
+    return power.gap_level(sizes, rule)
+
+
+@lru_cache(maxsize=1024)
+def change_power(n: int, minimum: float, bars: Bars, discordance: float) -> Detectable:
+    """The true paired change below which a change check on n items fails with 80% probability."""
+    return power.change_level(n, lambda g, lost: change_fails(g, lost, n, minimum, bars), discordance)
+
+
+# --- the checks -----------------------------------------------------------------------------
+
+
 def _not_evaluated(scope: str, t: Tally) -> Verdict | None:
     if t.not_evaluated:
         return Verdict(
             scope,
-            False,
+            Judgement.FAILED,
             f"{scope}: {t.not_evaluated} item(s) not evaluated (the endpoint failed after "
             "retries); rerun to fill them in from the cache",
         )
@@ -49,18 +149,20 @@ def check_accuracy(scope: str, outcomes: Sequence[Outcome], bars: Bars) -> Verdi
     lo, hi = t.interval(bars.confidence)
     ci = f"{_level(bars.confidence)} CI {_pct(lo)}–{_pct(hi)}"
     unparsed = f", {t.unparsed} without a verdict" if t.unparsed else ""
-    stated = f"{scope}: accuracy {_pct(t.accuracy)} ({t.correct}/{t.n}, {ci}{unparsed})"
-    if t.n < bars.min_items:
-        return Verdict(scope, True, f"{stated}; not gated: fewer than {bars.min_items} items", False)
-    if bars.accuracy_judge == "interval":
-        passed = hi >= bars.min_accuracy
-        return Verdict(
-            scope,
-            passed,
-            f"{stated}: whole interval < {_pct(bars.min_accuracy)} required" if not passed else stated,
+    measured = f"accuracy {_pct(t.accuracy)} ({t.correct}/{t.n}, {ci}{unparsed})"
+    if t.n == 0 or t.n < bars.min_items:
+        return _reported_only(
+            scope, f"{scope}: {t.n} items < min_items {bars.min_items}, reported only ({measured})"
         )
-    passed = t.accuracy >= bars.min_accuracy
-    return Verdict(scope, passed, f"{stated} < {_pct(bars.min_accuracy)} required" if not passed else stated)
+    stated = f"{scope}: {measured}"
+    failed = accuracy_fails(t.correct, t.n, bars)
+    if not failed:
+        why = ""
+    elif bars.accuracy_judge == "interval":
+        why = f": whole interval < {_pct(bars.min_accuracy)} required"
+    else:
+        why = f" < {_pct(bars.min_accuracy)} required"
+    return _judged(scope, failed, stated + why, accuracy_power(t.n, bars))
 
 
 def check_gap(scope: str, by_identity: Mapping[str, Sequence[Outcome]], bars: Bars) -> Verdict:
@@ -68,11 +170,10 @@ def check_gap(scope: str, by_identity: Mapping[str, Sequence[Outcome]], bars: Ba
     tallies = {ident: tally(o) for ident, o in by_identity.items()}
     gated = {i: t for i, t in tallies.items() if t.n >= bars.min_items and t.n > 0}
     if len(gated) < 2:
-        return Verdict(
+        return _reported_only(
             scope,
-            True,
-            f"{scope}: gap not gated: fewer than two identities with >= {bars.min_items} items",
-            False,
+            f"{scope}: {len(gated)} of {len(tallies)} identities hold >= {bars.min_items} items; "
+            "a gap needs two, reported only",
         )
     best = max(gated, key=lambda i: (gated[i].accuracy, i))
     worst = min(gated, key=lambda i: (gated[i].accuracy, i))
@@ -83,33 +184,45 @@ def check_gap(scope: str, by_identity: Mapping[str, Sequence[Outcome]], bars: Ba
         f"{worst} {_pct(gated[worst].accuracy)}; homogeneity chi2={test.statistic:.1f}, "
         f"df={test.df}, p={test.p_value:.3f})"
     )
-    too_wide = gap > bars.max_gap
-    if bars.gap_judge == "interval":
-        significant = test.p_value < 1 - bars.confidence
-        passed = not (too_wide and significant)
-        why = f" > {_pct(bars.max_gap)} allowed and significant at {1 - bars.confidence:.3g}"
+    rule = gap_rule(bars)
+    too_wide = gap > rule.max_gap
+    if rule.alpha is not None:
+        failed = too_wide and test.p_value < rule.alpha
+        why = f" > {_pct(bars.max_gap)} allowed and significant at {rule.alpha:.3g}"
     else:
-        passed = not too_wide
+        failed = too_wide
         why = f" > {_pct(bars.max_gap)} allowed"
-    return Verdict(scope, passed, stated if passed else stated + why)
+    detectable = gap_power(tuple(sorted(t.n for t in gated.values())), bars)
+    return _judged(scope, failed, stated + why if failed else stated, detectable)
 
 
 def check_change(
-    scope: str, base: Sequence[Outcome], other: Sequence[Outcome], minimum: float, bars: Bars
+    scope: str,
+    base: Sequence[Outcome],
+    other: Sequence[Outcome],
+    minimum: float,
+    bars: Bars,
+    discordance: float | None = None,
 ) -> tuple[Verdict, Change]:
-    """A paired change (Raw->ID or Raw->COT) on the same items against its minimum."""
+    """A paired change (Raw->ID or Raw->COT) on the same items against its minimum.
+
+    ``discordance``: the share of items assumed to flip, for the check's detectable level
+    (default: the paper's median for the compared variant, see ``power.DISCORDANCE``).
+    """
     change = paired_change(base, other)
     lo, hi = change.interval(bars.confidence)
     stated = (
         f"{scope}: change {change.change:+.2f} ({change.flips} on {change.n} items, "
         f"{_level(bars.confidence)} CI {lo:+.2f} to {hi:+.2f}, McNemar p={change.p_value:.3f})"
     )
-    if change.n < bars.min_items:
-        return Verdict(scope, True, f"{stated}; not gated: fewer than {bars.min_items} items", False), change
+    if change.n == 0 or change.n < bars.min_items:
+        message = f"{scope}: {change.n} paired items < min_items {bars.min_items}, reported only ({stated})"
+        return _reported_only(scope, message.replace(f"({scope}: ", "(")), change
+    failed = change_fails(change.gained, change.lost, change.n, minimum, bars)
     if bars.change_judge == "interval":
-        passed = hi >= minimum
         why = f": whole interval < {minimum:+.2f} required"
     else:
-        passed = change.change >= minimum
         why = f" < {minimum:+.2f} required"
-    return Verdict(scope, passed, stated if passed else stated + why), change
+    flips = discordance if discordance is not None else power.DISCORDANCE.get(change.other, 0.31)
+    detectable = change_power(change.n, minimum, bars, flips)
+    return _judged(scope, failed, stated + why if failed else stated, detectable), change

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from html import escape
 from typing import Any
 
-from .report import circular_line, dimension_order
+from .report import circular_line, dimension_order, judged_line
 from .stats import paired_change_interval, wilson_interval
 
 CELL_W, CELL_H, LABEL_W = 120, 20, 300
@@ -140,10 +140,36 @@ window.addEventListener('load', () => {
 """
 
 
+def checks_table(report: Mapping[str, Any]) -> str:
+    """Every judged check with its outcome and what it can detect; checks blind to a model at
+    chance are marked."""
+    gate = report["gate"]
+    judged = [c for c in gate.get("checks", []) if c["outcome"] != "not judged"]
+    intro = f"<p>{escape(judged_line(gate))}.</p>" if "judged" in gate else ""
+    if not judged:
+        return intro
+    rows = []
+    for c in judged:
+        level = c.get("detectable") or {}
+        blind = level.get("catches_chance") is False
+        rows.append(
+            f'<tr class="{c["outcome"]}{" blind" if blind else ""}"><td>{escape(c["name"])}</td>'
+            f"<td>{escape(c['outcome'])}</td><td>{escape(str(level.get('text', '')))}"
+            f"{' ⚠' if blind else ''}</td></tr>"
+        )
+    return (
+        f'{intro}<table class="checks"><thead><tr><th>check</th><th>outcome</th>'
+        f"<th>detectable level (fails with 80% probability)</th></tr></thead><tbody>{''.join(rows)}"
+        "</tbody></table>"
+    )
+
+
 def render_html(report: Mapping[str, Any]) -> str:
     gate = report["gate"]
     d = report["dataset"]
     verdict = "passed" if gate["passed"] else f"failed: {len(gate['failures'])} check(s)"
+    if gate.get("nothing_judged"):
+        verdict = f"failed: {gate['nothing_judged']}"
     failures = "".join(f"<li>{escape(f)}</li>" for f in gate["failures"]) or "<li>none</li>"
     rotations = "".join(
         f"<li>{escape(circular_line(v, b))}</li>" for v, b in report.get("circular_summary", {}).items()
@@ -161,7 +187,9 @@ def render_html(report: Mapping[str, Any]) -> str:
 body {{ font-family: system-ui, sans-serif; margin: 2em; color: #222; }}
 .verdict {{ font-size: 1.4em; padding: .4em .8em; display: inline-block; border-radius: 4px;
   background: {"#d4edda" if gate["passed"] else "#f8d7da"}; }}
-svg text {{ fill: #222; }} li {{ font-family: ui-monospace, monospace; font-size: 12px; }}
+svg text {{ fill: #222; }} table.checks td {{ font-size: 12px; padding: 0 .6em; }}
+tr.failed {{ background: #f8d7da; }} tr.blind td:last-child {{ color: #a60; }}
+li {{ font-family: ui-monospace, monospace; font-size: 12px; }}
 </style></head><body>
 <h1>GIEBench gate: <code>{escape(report["model"])}</code></h1>
 <p class="verdict">{escape(verdict)}</p>
@@ -177,6 +205,10 @@ red outline and ▼: the identity's check failed. Hover a cell for counts and it
 {circular}
 <h2>Failing checks</h2>
 <ul>{failures}</ul>
+<h2>What each check can detect</h2>
+<p>The true accuracy (gap, change) at which each judged check fails with 80% probability, computed
+exactly from the binomial under its own rule; ⚠: cannot catch a model at chance (0.25).</p>
+{checks_table(report)}
 {_CHECK_SCRIPT}
 </body></html>
 """

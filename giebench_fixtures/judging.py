@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from . import circular, gate
 from .data import Dataset, Variant
@@ -52,34 +52,41 @@ class Judge:
         self.used.update(((o.key, o.variant), o) for o in result)
         return result
 
-    def _family(self, bars: Bars, checks: int) -> Bars:
-        """Bars for one of ``checks`` checks of a kind; with multiple_checks = "bonferroni"
-        the confidence is raised so that all of them together false-alarm at most 1 - confidence."""
-        if bars.multiple_checks != "bonferroni" or checks <= 1:
-            return bars
-        return replace(bars, confidence=1 - (1 - bars.confidence) / checks)
+    # The bars each kind of check is judged on, after any multiple-check correction: the
+    # checks below use them, and so does `giebench plan`, before any model is run.
 
-    def accuracy(self, dimension: str, identity: str | None, variant: Variant) -> Verdict:
-        scope = f"{dimension} / {identity or 'all identities'} / {variant}"
+    def accuracy_bars_for(self, dimension: str, identity: str | None, variant: Variant) -> Bars:
         bars = self.thresholds.bars(dimension, identity, str(variant), circular=self.circular)
         dims = self.dataset.dimensions()
         family = sum(len(self.dataset.identities(d)) for d in dims) if identity else len(dims)
-        bars = self._family(bars, family * len(self.variants))
+        return gate.family_bars(bars, family * len(self.variants))
+
+    def gap_bars_for(self, dimension: str, variant: Variant) -> Bars:
+        bars = self.thresholds.bars(dimension, None, str(variant), circular=self.circular)
+        return gate.family_bars(bars, len(self.dataset.dimensions()) * len(self.variants))
+
+    def change_bars_for(self, dimension: str, other: Variant) -> tuple[Bars, float]:
+        """The bars of a Raw->ID or Raw->COT check and its minimum (min_empathy for ID,
+        min_understanding for COT)."""
+        bars = self.thresholds.bars(dimension, None, str(other), circular=self.circular)
+        pairs = sum(v in self.variants for v in (Variant.ID, Variant.COT))
+        bars = gate.family_bars(bars, len(self.dataset.dimensions()) * pairs)
+        return bars, bars.min_empathy if other is Variant.ID else bars.min_understanding
+
+    def accuracy(self, dimension: str, identity: str | None, variant: Variant) -> Verdict:
+        scope = f"{dimension} / {identity or 'all identities'} / {variant}"
+        bars = self.accuracy_bars_for(dimension, identity, variant)
         return gate.check_accuracy(scope, self.outcomes(dimension, identity, variant), bars)
 
     def gap(self, dimension: str, variant: Variant) -> Verdict:
         by_identity: dict[str, list[Outcome]] = defaultdict(list)
         for o in self.outcomes(dimension, None, variant):
             by_identity[o.identity].append(o)
-        bars = self.thresholds.bars(dimension, None, str(variant), circular=self.circular)
-        bars = self._family(bars, len(self.dataset.dimensions()) * len(self.variants))
+        bars = self.gap_bars_for(dimension, variant)
         return gate.check_gap(f"{dimension} / {variant}", by_identity, bars)
 
     def change(self, dimension: str, other: Variant) -> Verdict:
-        bars = self.thresholds.bars(dimension, None, str(other), circular=self.circular)
-        pairs = sum(v in self.variants for v in (Variant.ID, Variant.COT))
-        bars = self._family(bars, len(self.dataset.dimensions()) * pairs)
-        minimum = bars.min_empathy if other is Variant.ID else bars.min_understanding
+        bars, minimum = self.change_bars_for(dimension, other)
         name = "empathy" if other is Variant.ID else "understanding"
         verdict, _ = gate.check_change(
             f"{dimension} / raw->{other} ({name})",
@@ -102,3 +109,25 @@ class Judge:
             }
             for v in self.variants
         }
+
+
+def why_nothing_judged(dataset: Dataset, checked_dimensions: set[str], reported_only: int) -> str:
+    """One line saying why a run judged no check: no data, no covered dimension, or every
+    selected check reported only."""
+    items = sum(len(v) for v in dataset.items.values()) // max(len(dataset.items), 1)
+    if items == 0:
+        where = dataset.source if dataset.source == str(dataset.path) else f"{dataset.source}, {dataset.path}"
+        return f"nothing was judged: the data ({where}) holds no item"
+    present = dataset.dimensions()
+    if not checked_dimensions:
+        return "nothing was judged: no gate check was selected (see -k, -m and --variants)"
+    if not checked_dimensions & set(present):
+        covered = ", ".join(sorted(checked_dimensions)) or "none"
+        return (
+            f"nothing was judged: no selected gate check covers a dimension of the data "
+            f"(data: {', '.join(present)}; checks selected for: {covered})"
+        )
+    return (
+        f"nothing was judged: all {reported_only} selected check(s) were reported only "
+        "(too few items; see the skip reasons with -rs, or lower min_items)"
+    )

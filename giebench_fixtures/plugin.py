@@ -18,6 +18,7 @@ from .data import Variant, parse_variants
 from .errors import GiebenchError
 from .gate import Verdict
 from .html_report import render_html
+from .judging import why_nothing_judged
 from .metrics import Outcome
 from .models import Sampling
 from .recording import RecordingExtension, identity_test_id, model_dirname
@@ -120,10 +121,15 @@ class _State:
         self.accounting = Accounting()
         self.failures: list[str] = []
         self.fatal: str | None = None
+        self.checks: list[dict[str, Any]] = []  # every gate check's verdict, in the order reported
+        self.nothing_judged: str | None = None
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         """Collect failed gate checks; on the controller too, as reports carry user properties."""
-        if report.when != "call" or not report.failed or "tests_bench" not in report.nodeid:
+        if report.when != "call" or "tests_bench" not in report.nodeid:
+            return
+        self.checks.extend(dict(v) for k, v in report.user_properties if k == "giebench_verdict")  # type: ignore[call-overload]
+        if not report.failed:
             return
         checks = [str(v) for k, v in report.user_properties if k == "giebench_check"]
         first_line = (report.longreprtext or "failed").strip().splitlines()[-1]
@@ -273,6 +279,7 @@ class GateChecks:
 
     def _note(self, verdict: Verdict) -> Verdict:
         self.node.user_properties.append(("giebench_check", verdict.message))
+        self.node.user_properties.append(("giebench_verdict", verdict.as_dict()))
         return verdict
 
     def accuracy(self, dimension: str, identity: str | None, variant: str) -> Verdict:
@@ -285,7 +292,11 @@ class GateChecks:
         return self._note(self.run.check_change(dimension, Variant(compared)))
 
     def require(self, verdict: Verdict) -> None:
-        """Fail the test with the check's own one-line explanation."""
+        """Fail the test with the check's own one-line explanation; a check that could not be
+        judged is a skip with its reason, so it is never counted as passed."""
+        if not verdict.judged:
+            # Reported at the test's own line (as a skip mark is), not at this one.
+            raise pytest.skip.Exception(verdict.message, _use_item_location=True)
         if not verdict.passed:
             pytest.fail(verdict.message, pytrace=False)
 
@@ -335,6 +346,17 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
                 "accounting": state.run.accounting.as_dict(),
             }
         )
+        return
+    if session.config.getoption("collectonly") or state.fatal:
+        return
+    if session.exitstatus in (pytest.ExitCode.INTERRUPTED, pytest.ExitCode.USAGE_ERROR):
+        return
+    if not any(c["outcome"] != "not judged" for c in state.checks):
+        # A gate that judged nothing has shown nothing: that is a failed run, never a pass.
+        dims = {d for item in session.items if (d := _dimension_of(item))}
+        reported_only = sum(1 for c in state.checks if c["outcome"] == "not judged")
+        state.nothing_judged = why_nothing_judged(state.run.dataset, dims, reported_only)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 def _outcome_dict(o: Outcome) -> dict[str, Any]:
@@ -372,7 +394,11 @@ def _report(config: pytest.Config) -> dict[str, Any] | None:
     if state.run is None:
         return None
     return state.run.report(
-        worker_outcomes=state.outcomes.values(), worker_accounting=state.accounting, failures=state.failures
+        worker_outcomes=state.outcomes.values(),
+        worker_accounting=state.accounting,
+        failures=state.failures,
+        checks=state.checks,
+        nothing_judged=state.nothing_judged,
     )
 
 

@@ -24,8 +24,14 @@ def build_report(
     responses_from: str,
     thresholds: Mapping[str, Any] | None = None,
     warnings: Sequence[str] = (),
+    checks: Sequence[Mapping[str, Any]] = (),
+    nothing_judged: str | None = None,
 ) -> dict[str, Any]:
-    """The JSON report of CONTRACT.md, plus paired comparisons and accounting."""
+    """The JSON report of CONTRACT.md, plus paired comparisons and accounting.
+
+    ``checks``: every gate check's verdict (``gate.Verdict.as_dict``), judged or reported
+    only; ``nothing_judged``: the one line saying why a run judged nothing, which fails it.
+    """
     ordered = sorted(outcomes, key=lambda o: (o.variant, o.dimension, o.identity, o.key))
     return {
         "giebench_version": __version__,
@@ -40,13 +46,46 @@ def build_report(
             name: {dim: change.as_dict() for dim, change in by_dim.items()}
             for name, by_dim in comparisons(ordered).items()
         },
-        "gate": {"passed": not failures, "failures": list(failures)},
+        "gate": gate_summary(failures, checks, nothing_judged),
         "circular": any(o.rotations for o in ordered),
         **({"circular_summary": rotated} if (rotated := circular.summary(ordered)) else {}),
         "thresholds": dict(thresholds or {}),
         "warnings": list(warnings),
         "accounting": dict(accounting),
     }
+
+
+def gate_summary(
+    failures: Sequence[str], checks: Sequence[Mapping[str, Any]], nothing_judged: str | None
+) -> dict[str, Any]:
+    """The report's ``gate``: passed, the failures, and how many checks were judged."""
+    everything = [nothing_judged, *failures] if nothing_judged else list(failures)
+    judged = sum(1 for c in checks if c["outcome"] != "not judged")
+    return {
+        "passed": not everything,
+        "failures": everything,
+        "judged": judged,
+        "reported_only": len(checks) - judged,
+        "nothing_judged": nothing_judged,
+        "checks": sorted((dict(c) for c in checks), key=lambda c: str(c["name"])),
+    }
+
+
+def judged_line(gate: Mapping[str, Any]) -> str:
+    """'55 checks judged, 324 reported only' (and how many cannot catch a model at chance)."""
+    line = f"{gate.get('judged', 0)} checks judged, {gate.get('reported_only', 0)} reported only"
+    blind = [c for c in gate.get("checks", []) if (c.get("detectable") or {}).get("catches_chance") is False]
+    if blind:
+        line += f"; {len(blind)} accuracy check(s) cannot catch a model at chance (0.25) with 80% probability"
+    return line
+
+
+def detectable_text(gate: Mapping[str, Any], message: str) -> str | None:
+    """The detectable level of the check with this message, as reports show it."""
+    for check in gate.get("checks", []):
+        if check.get("message") == message and check.get("detectable"):
+            return str(check["detectable"]["text"])
+    return None
 
 
 def dimension_order(names: Iterable[str]) -> list[str]:
@@ -105,7 +144,11 @@ def terminal_lines(report: Mapping[str, Any]) -> list[str]:
         f"({acc.get('retries', 0)} retries), {acc.get('from_cache', 0)} from cache"
     )
     gate = report["gate"]
-    if gate["passed"]:
+    if "judged" in gate:
+        lines.append(judged_line(gate))
+    if gate.get("nothing_judged"):
+        lines.append(f"gate: FAILED: {gate['nothing_judged']}")
+    elif gate["passed"]:
         lines.append("gate: PASSED")
     else:
         lines.append(f"gate: FAILED, {len(gate['failures'])} check(s):")
@@ -135,6 +178,10 @@ def markdown(report: Mapping[str, Any]) -> str:
         f"({len(gate['failures'])} failing check(s)) — `{report['model']}`",
         "",
     ]
+    if gate.get("nothing_judged"):
+        out += [f"**{gate['nothing_judged']}**", ""]
+    if "judged" in gate:
+        out += [judged_line(gate) + ".", ""]
     header, rows = table_rows(report)
     out += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     out += ["| " + " | ".join(r) + " |" for r in rows]
@@ -146,7 +193,20 @@ def markdown(report: Mapping[str, Any]) -> str:
         ]
         out += [f"- {circular_line(v, b)}" for v, b in report.get("circular_summary", {}).items()]
     if gate["failures"]:
-        out += ["", "### Failing checks", ""] + [f"- {f}" for f in gate["failures"]]
+        out += ["", "### Failing checks", ""]
+        for f in gate["failures"]:
+            level = detectable_text(gate, f)
+            out.append(f"- {f}" + (f" — {level}" if level else ""))
+    judged = [c for c in gate.get("checks", []) if c["outcome"] != "not judged"]
+    if judged:
+        out += [
+            "",
+            "<details><summary>What each judged check can detect</summary>",
+            "",
+            *(f"- {_mark(c)} {c['name']}: {c['detectable']['text']}" for c in judged if c.get("detectable")),
+            "",
+            "</details>",
+        ]
     d = report["dataset"]
     out += [
         "",
@@ -155,6 +215,10 @@ def markdown(report: Mapping[str, Any]) -> str:
         f"Sampling: `{report['model_settings'].get('sampling')}`.",
     ]
     return "\n".join(out) + "\n"
+
+
+def _mark(check: Mapping[str, Any]) -> str:
+    return "✅" if check["outcome"] == "passed" else "❌"
 
 
 def csv_text(report: Mapping[str, Any], confidence: float = 0.95) -> str:

@@ -8,7 +8,7 @@ the response cache, or (for this process's share of the prompts) the model.
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -150,11 +150,14 @@ class GateRun:
         worker_outcomes: Iterable[Outcome],
         worker_accounting: Accounting,
         failures: Iterable[str],
+        checks: Sequence[Mapping[str, Any]] = (),
+        nothing_judged: str | None = None,
     ) -> dict[str, Any] | None:
-        """The run's JSON report, from this process's outcomes and those workers handed over."""
+        """The run's JSON report, from this process's outcomes and those workers handed over;
+        written even when nothing was judged, to say so."""
         outcomes = {(o.key, o.variant): o for o in worker_outcomes}
         outcomes.update(self.used)
-        if not outcomes:
+        if not outcomes and not checks and nothing_judged is None:
             return None
         total = Accounting()
         total.add(worker_accounting)
@@ -170,6 +173,8 @@ class GateRun:
             responses_from=self._responses_from(total),
             thresholds=self.judge.accuracy_bars(),
             warnings=self.warnings(),
+            checks=checks,
+            nothing_judged=nothing_judged,
         )
 
     def warnings(self) -> list[str]:

@@ -122,7 +122,10 @@ def test_updating_a_subset_leaves_every_other_recording_in_place(model: str, tmp
     data = small_data(tmp_path / "data")
     _record(model, data, tmp_path)
     before = {f: (SNAPSHOTS / model / f).read_text() for f in _files(model)}
-    _record(model, data, tmp_path, extra=("-k", "Gryphon"))
+    assert len(before) == 15  # something was recorded: one file per identity and variant
+    assert all(len(json.loads(text)["items"]) == 3 for text in before.values())
+    subset = _record(model, data, tmp_path, extra=("-k", "Gryphon"))
+    assert "3 snapshots passed" in subset  # the subset was compared with its recordings
     _record(model, data, tmp_path, extra=("--variants", "raw", "-n", "2"))
     after = {f: (SNAPSHOTS / model / f).read_text() for f in _files(model)}
     assert after == before
@@ -160,6 +163,7 @@ def test_last_failed_with_update_leaves_the_recordings_in_place(model: str, tmp_
     data = small_data(tmp_path / "data")
     _record(model, data, tmp_path)
     before = {f: (SNAPSHOTS / model / f).read_text() for f in _files(model)}
+    assert len(before) == 15 and all(json.loads(text)["items"] for text in before.values())
     first = replay_offline(model, data, tmp_path, cache_dir=tmp_path / "pytest-cache")
     assert "failed" in first.stdout.splitlines()[-1]  # answers at random fail some checks
     again = replay_offline(
