@@ -324,7 +324,8 @@ def test_thresholds_layers_and_types(tmp_path: Path) -> None:
         ),
         (
             "[sections]\n",
-            "{path} (line 1): sections: unknown section; expected [defaults], [circular], [variant.V] or [dimension.D]",
+            "{path} (line 1): sections: unknown section; "
+            "expected [defaults], [circular], [variant.V] or [dimension.D]",
         ),
         (
             "[dimension.Zzz]\n",
