@@ -12,8 +12,7 @@ from . import __version__, release, sample
 from .cache import RESPONSES_FILE, ResponseCache, cache_dir
 from .data import LETTERS, VARIANTS, Dataset, load_source, require_items
 from .errors import GiebenchError
-
-ROOT = Path(__file__).resolve().parent.parent
+from .repository import find_repository, require_repository
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -100,7 +99,7 @@ def _usage(parser: argparse.ArgumentParser) -> int:
 
 
 def _stats(args: argparse.Namespace) -> int:
-    label, folder = release.resolve_source(args.source, ROOT)
+    label, folder = release.resolve_source(args.source, find_repository(Path.cwd()) or Path.cwd())
     dataset = load_source(folder, source=label)
     require_items(dataset)
     for line in stats_lines(dataset):
@@ -201,7 +200,10 @@ def _pull(args: argparse.Namespace) -> int:
 
 
 def _render_sample(args: argparse.Namespace) -> int:
-    source = ROOT / "data" / "sample" / sample.SOURCE_NAME
+    root = require_repository(Path.cwd(), "giebench data render-sample")
+    source = root / "data" / "sample" / sample.SOURCE_NAME
+    if not source.is_file():
+        raise GiebenchError(f"{source}: missing; the sample is rendered from this file")
     if args.check:
         stale = sample.out_of_sync(source)
         if stale:
@@ -217,8 +219,9 @@ def _render_sample(args: argparse.Namespace) -> int:
 def _import_results(args: argparse.Namespace) -> int:
     from .importer import import_results
 
-    written = import_results(args.folder, args.model, ROOT / "tests_bench" / "__snapshots__", args.prefix)
-    print(f"wrote {len(written)} recordings for {args.model} under tests_bench/__snapshots__/")
+    snapshots = require_repository(Path.cwd(), "giebench import-results") / "tests_bench" / "__snapshots__"
+    written = import_results(args.folder, args.model, snapshots, args.prefix)
+    print(f"wrote {len(written)} recordings for {args.model} under {snapshots}")
     print(f"replay them with: pytest tests_bench --model={args.model} --data=DATA")
     return 0
 

@@ -7,6 +7,7 @@ plus the sampling settings it was made with. Never a key or a header.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Mapping, Sequence
@@ -23,9 +24,23 @@ from .verdicts import read_verdict
 FORMAT = 1
 
 
+MODEL_DIRNAME_READABLE = 64  # characters of the name kept readable; the folder adds at most 11
+
+
 def model_dirname(model: str) -> str:
-    """A folder name for a model ('org/model:7b' -> 'org_model_7b')."""
-    return re.sub(r"[^A-Za-z0-9._-]+", "_", model).strip("_") or "model"
+    """The folder of a model's recordings inside ``__snapshots__``.
+
+    A name made only of letters, digits, '.', '_' and '-' (not starting or ending with
+    '.', '_' or '-', at most 64 characters) is its own folder: 'gpt-4o-mini'. Any other
+    name keeps a readable part and gets a short hash of the whole name, so two names
+    never share a folder and no name escapes ``__snapshots__``: 'org/model:7b' ->
+    'org_model_7b-1f0c9a4b2e', '..' -> 'model-6c2b...'.
+    """
+    readable = re.sub(r"[^A-Za-z0-9._-]+", "_", model).strip("._-")
+    if readable and readable == model and len(model) <= MODEL_DIRNAME_READABLE:
+        return model
+    digest = hashlib.sha256(model.encode("utf-8")).hexdigest()[:10]
+    return f"{readable[:MODEL_DIRNAME_READABLE].rstrip('._-') or 'model'}-{digest}"
 
 
 class RecordingExtension(JSONSnapshotExtension):
