@@ -58,7 +58,9 @@ class ResponseCache:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise GiebenchError(f"the response cache folder {path.parent} cannot be created ({exc}); {fix}") from None
+            raise GiebenchError(
+                f"the response cache folder {path.parent} cannot be created ({exc}); {fix}"
+            ) from None
         try:
             self._db = sqlite3.connect(path, timeout=60, isolation_level=None, check_same_thread=False)
             self._db.execute("PRAGMA journal_mode=WAL")
@@ -115,8 +117,8 @@ class ResponseCache:
         for chunk in _chunks(sorted({prompt_hash(p) for p in prompts})):
             marks = ",".join("?" * len(chunk))
             rows = self._db.execute(
-                f"SELECT DISTINCT endpoint, prompt_sha FROM answers WHERE model = ? AND prompt_sha IN ({marks}) "
-                "AND endpoint != ?",
+                "SELECT DISTINCT endpoint, prompt_sha FROM answers "
+                f"WHERE model = ? AND prompt_sha IN ({marks}) AND endpoint != ?",
                 [model, *chunk, endpoint],
             ).fetchall()
             for other, sha in rows:

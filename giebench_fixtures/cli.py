@@ -93,13 +93,18 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _checkout() -> Path:
+    """The giebench checkout the user runs in (for data/sample), else the current folder."""
+    return find_repository(Path.cwd()) or Path.cwd()
+
+
 def _usage(parser: argparse.ArgumentParser) -> int:
     parser.print_help()
     return 2
 
 
 def _stats(args: argparse.Namespace) -> int:
-    label, folder = release.resolve_source(args.source, find_repository(Path.cwd()) or Path.cwd())
+    label, folder = release.resolve_source(args.source, _checkout())
     dataset = load_source(folder, source=label)
     require_items(dataset)
     for line in stats_lines(dataset):
@@ -126,7 +131,7 @@ def _audit(args: argparse.Namespace) -> int:
             "giebench data audit: give one source (sample, official, a folder), or item files"
         )
     else:
-        label, folder = release.resolve_source(args.source[0] if args.source else None, ROOT)
+        label, folder = release.resolve_source(args.source[0] if args.source else None, _checkout())
         dataset = load_source(folder, source=label)
         require_items(dataset)
         items, identities = (

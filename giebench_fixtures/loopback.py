@@ -24,6 +24,7 @@ token counts in ``usage``. ``finish_reason(prompt)`` chooses each answer's finis
 from __future__ import annotations
 
 import json
+import sys
 import threading
 import time
 from collections import Counter
@@ -218,7 +219,9 @@ class LoopbackServer:
         payload: dict[str, Any],
         headers: dict[str, str] | None = None,
     ) -> None:
-        self._send(handler, request, status, json.dumps(payload).encode(), "application/json", headers=headers)
+        self._send(
+            handler, request, status, json.dumps(payload).encode(), "application/json", headers=headers
+        )
 
     def _send(
         self,
@@ -256,8 +259,16 @@ class _Server(ThreadingHTTPServer):
     request_queue_size = 128  # a client opening 64 connections at once is not refused
     daemon_threads = True
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that hangs up (a deadline, a stopped run) is not an error worth a traceback."""
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
 
-def _error(message: str, *, kind: str = "loopback", code: str | None = None, param: str | None = None) -> dict[str, Any]:
+
+def _error(
+    message: str, *, kind: str = "loopback", code: str | None = None, param: str | None = None
+) -> dict[str, Any]:
     return {"error": {"message": message, "type": kind, "param": param, "code": code}}
 
 

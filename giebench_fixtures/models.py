@@ -84,7 +84,7 @@ class RandomBaseline:
     """Picks A-D uniformly, seeded per prompt, so every process and run agrees."""
 
     cacheable = False
-    endpoint = None
+    endpoint: str | None = None
 
     def __init__(self, name: str, seed: int | None) -> None:
         self.name = name
@@ -189,7 +189,9 @@ class OpenAIChat:
                     continue
                 if 400 <= status < 500 and status not in TRANSIENT_STATUSES:
                     return self._failed(f"HTTP {status}: {error.message}", attempts, params, refused=True)
-                return self._failed(self._status_reason(status, error, exc.response.headers), attempts, params)
+                return self._failed(
+                    self._status_reason(status, error, exc.response.headers), attempts, params
+                )
             except openai.APITimeoutError as exc:
                 attempts += _attempts_of(exc.request)
                 reason = f"no complete reply within --request-timeout={self.timeout:g} s"
@@ -261,7 +263,9 @@ class OpenAIChat:
             )
         return reason
 
-    def _failed(self, reason: str, attempts: int, sent: dict[str, Any], *, refused: bool = False) -> Completion:
+    def _failed(
+        self, reason: str, attempts: int, sent: dict[str, Any], *, refused: bool = False
+    ) -> Completion:
         tries = f"{attempts} attempt" + ("s" if attempts != 1 else "")
         return Completion(
             text=None,
@@ -314,7 +318,9 @@ def _deadline_http_client(deadline: float) -> Any:
     import openai
 
     base: Any = openai.DefaultAsyncHttpxClient
-    library = sys.modules[next(c for c in base.__mro__ if c.__name__ == "AsyncClient").__module__.split(".")[0]]
+    library = sys.modules[
+        next(c for c in base.__mro__ if c.__name__ == "AsyncClient").__module__.split(".")[0]
+    ]
     read_timeout: Any = library.ReadTimeout
 
     class DeadlineClient(base):  # type: ignore[misc]

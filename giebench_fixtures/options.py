@@ -47,7 +47,9 @@ def check_run_values(values: RunValues) -> None:
             f"--concurrency={values.concurrency}: must be a whole number from 1 to {MAX_CONCURRENCY}"
         )
     if not 0 <= values.max_retries <= MAX_RETRIES:
-        raise OptionError(f"--max-retries={values.max_retries}: must be a whole number from 0 to {MAX_RETRIES}")
+        raise OptionError(
+            f"--max-retries={values.max_retries}: must be a whole number from 0 to {MAX_RETRIES}"
+        )
     if not math.isfinite(values.request_timeout) or values.request_timeout <= 0:
         raise OptionError(
             f"--request-timeout={values.request_timeout}: must be a number of seconds greater than 0"

@@ -26,7 +26,7 @@ from .recording import RecordingExtension, identity_test_id, model_dirname
 from .report import csv_text, markdown, terminal_lines
 from .repository import find_repository
 from .runner import Accounting
-from .session import GateRun, RunOptions, Scope, open_run
+from .session import GateRun, RequestFacts, RunOptions, Scope, open_run
 
 USAGE = (
     "choose a model to judge: pytest tests_bench --model=NAME "
@@ -45,7 +45,11 @@ _OPTIONS: tuple[tuple[str, str, dict[str, Any]], ...] = (
     ("--data", "data", {"help": "sample, official, or a folder in the GIEBench layout"}),
     ("--variants", "variants", {"default": "raw,id,cot", "help": "comma list of raw,id,cot"}),
     ("--concurrency", "concurrency", {"type": int, "default": 32, "help": "requests in flight, per process"}),
-    ("--thresholds", "thresholds", {"help": "thresholds file (default: thresholds.toml at the repository root)"}),
+    (
+        "--thresholds",
+        "thresholds",
+        {"help": "thresholds file (default: thresholds.toml at the repository root)"},
+    ),
     ("--live", "live", {"action": "store_true", "help": "call the model even where a recording exists"}),
     ("--temperature", "temperature", {"type": float, "default": 0.0, "help": "sampling temperature"}),
     ("--max-tokens", "max_tokens", {"type": int, "default": 1024, "help": "completion token limit"}),
@@ -129,6 +133,7 @@ class _State:
         self.run: GateRun | None = None
         self.outcomes: dict[tuple[str, str], Outcome] = {}
         self.accounting = Accounting()
+        self.requests = RequestFacts()
         self.failures: list[str] = []
         self.fatal: str | None = None
 
@@ -379,6 +384,8 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
             {
                 "outcomes": [_outcome_dict(o) for o in state.run.used.values()],
                 "accounting": state.run.accounting.as_dict(),
+                "requests": state.run.request_facts().as_dict(),
+                "fatal": state.fatal,
             }
         )
 
@@ -396,6 +403,8 @@ def _outcome_dict(o: Outcome) -> dict[str, Any]:
             "response",
             "error",
             "rotations",
+            "finish_reason",
+            "refused",
         )
     }
 
@@ -411,6 +420,8 @@ def pytest_testnodedown(node: Any, error: Any) -> None:
         outcome = Outcome(**{**o, "rotations": tuple(o.get("rotations", ()))})
         state.outcomes[(outcome.key, outcome.variant)] = outcome
     state.accounting.add(Accounting(**data["accounting"]))
+    state.requests = state.requests.merged(RequestFacts(**data["requests"]))
+    state.fatal = state.fatal or data.get("fatal")
 
 
 def _report(config: pytest.Config) -> dict[str, Any] | None:
@@ -418,7 +429,11 @@ def _report(config: pytest.Config) -> dict[str, Any] | None:
     if state.run is None:
         return None
     return state.run.report(
-        worker_outcomes=state.outcomes.values(), worker_accounting=state.accounting, failures=state.failures
+        worker_outcomes=state.outcomes.values(),
+        worker_accounting=state.accounting,
+        failures=state.failures,
+        worker_requests=state.requests,
+        fatal=state.fatal,
     )
 
 

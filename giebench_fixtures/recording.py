@@ -19,6 +19,7 @@ from syrupy.extensions.json import JSONSnapshotExtension
 from .cache import prompt_hash
 from .data import Item
 from .errors import RecordingError
+from .replies import answer_verdict
 from .verdicts import read_verdict
 
 FORMAT = 1
@@ -110,6 +111,25 @@ def replay(recording: Mapping[str, Any], items: Sequence[Item]) -> tuple[dict[st
     for key in sorted(set(recorded) - {i.key for i in items}):
         stale.append(f"{key} (no longer in the data)")
     return responses, stale
+
+
+def recorded_finish_reasons(recording: Mapping[str, Any]) -> dict[str, str | None]:
+    """Each item's finish reason, where the recording has one (recordings before 0.2 do not)."""
+    return {
+        key: entry["finish_reason"]
+        for key, entry in recording["items"].items()
+        if isinstance(entry, dict) and "finish_reason" in entry
+    }
+
+
+def with_finish_reasons(payload: dict[str, Any], reasons: Mapping[str, str | None]) -> dict[str, Any]:
+    """Each item's finish reason beside its response; an answer cut off (``length``) or
+    filtered (``content_filter``) has no verdict."""
+    for key, entry in payload["items"].items():
+        if key in reasons:
+            entry["finish_reason"] = reasons[key]
+            entry["verdict"] = answer_verdict(entry.get("response"), reasons[key])
+    return payload
 
 
 def stale_error(problems: Mapping[str, list[str]], rerecord: str) -> RecordingError:

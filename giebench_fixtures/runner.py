@@ -107,6 +107,7 @@ async def request_all(
     opened = asyncio.Event()  # set at the first usable answer: from then on, full concurrency
     lead = asyncio.Lock()
     refusals: Counter[str] = Counter()
+    stopped: list[EndpointError] = []  # once the run is stopped, no waiting prompt is sent
     results: dict[str, Completion] = {}
 
     def settle(key: str, completion: Completion) -> None:
@@ -130,17 +131,22 @@ async def request_all(
             signature = re.sub(r"\d+", "#", completion.error or "")  # "9000 tokens" and "9100 tokens" agree
             refusals[signature] += 1
             if refusals[signature] >= REPEATED_REFUSALS:
-                said = re.sub(r" \(\d+ attempts?\)$", "", completion.error or "")
-                raise EndpointError(
-                    f"the endpoint {model.endpoint} refused the first {REPEATED_REFUSALS} prompts alike, so it "
-                    f"would refuse them all; it said: {said}. Nothing else was asked: check "
-                    "--model, --max-tokens, --temperature and --base-url"
+                said = re.sub(r" \(\d+ attempts?\)$", "", completion.error or "").rstrip(".")
+                stopped.append(
+                    EndpointError(
+                        f"the endpoint {model.endpoint} refused the first {REPEATED_REFUSALS} prompts alike, "
+                        f"so it would refuse every prompt: {said}. Nothing else was asked; check "
+                        "--model, --max-tokens, --temperature and --base-url"
+                    )
                 )
+                raise stopped[0]
 
     async def one(key: str, prompt: str) -> None:
         async with gate:
             if not opened.is_set():
                 async with lead:
+                    if stopped:
+                        return
                     if not opened.is_set():
                         settle(key, await model.complete(prompt))
                         return
