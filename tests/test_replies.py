@@ -95,7 +95,8 @@ def test_a_cut_off_or_filtered_answer_has_no_verdict() -> None:
 
 
 def test_server_errors_keep_the_servers_words() -> None:
-    openai_style = b'{"error": {"message": "Unsupported parameter", "code": "unsupported_parameter", "param": "max_tokens"}}'
+    error = {"message": "Unsupported parameter", "code": "unsupported_parameter", "param": "max_tokens"}
+    openai_style = json.dumps({"error": error}).encode()
     assert server_error(openai_style).message == "Unsupported parameter"
     assert (server_error(openai_style).code, server_error(openai_style).param) == (
         "unsupported_parameter",
