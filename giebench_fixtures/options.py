@@ -98,9 +98,9 @@ def check_cache_dir(path: Path) -> None:
     """The response cache folder must be a folder giebench can create and write in."""
     named = _cache_dir_named(path)
     fix = "set $GIEBENCH_CACHE_DIR to a folder giebench may write in"
-    if path.exists() and not path.is_dir():
-        raise OptionError(f"{named}: a file, not a folder; {fix}")
     try:
+        if path.exists() and not path.is_dir():
+            raise OptionError(f"{named}: a file, not a folder; {fix}")
         path.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise OptionError(f"{named}: cannot be created ({exc.strerror or exc}); {fix}") from None
