@@ -108,13 +108,13 @@ class ResponseCache:
         )
         self._db.execute(
             "INSERT OR REPLACE INTO answers VALUES (?, ?, ?, ?, ?, ?)",
-            (key, model, completion.endpoint, prompt_hash(prompt), body, time.time()),
+            (key, model, completion.endpoint, _short_hash(prompt), body, time.time()),
         )
 
     def answered_elsewhere(self, model: str, prompts: Iterable[str], endpoint: str) -> dict[str, int]:
         """Other endpoints that answered any of these prompts under this model name: endpoint -> prompts."""
         counts: dict[str, set[str]] = {}
-        for chunk in _chunks(sorted({prompt_hash(p) for p in prompts})):
+        for chunk in _chunks(sorted({_short_hash(p) for p in prompts})):
             marks = ",".join("?" * len(chunk))
             rows = self._db.execute(
                 "SELECT DISTINCT endpoint, prompt_sha FROM answers "
@@ -148,6 +148,11 @@ class ResponseCache:
 
     def close(self) -> None:
         self._db.close()
+
+
+def _short_hash(prompt: str) -> str:
+    """Enough of the prompt's hash to tell prompts apart in a note (the key holds the full one)."""
+    return prompt_hash(prompt)[:16]
 
 
 def _chunks(values: list[str]) -> Iterable[list[str]]:

@@ -199,6 +199,8 @@ class OpenAIChat:
             except openai.APIConnectionError as exc:
                 attempts += _attempts_of(exc.request)
                 return self._failed(f"connection failed ({_cause(exc)})", attempts, params)
+            except openai.APIError as exc:
+                return self._failed(f"unusable reply ({type(exc).__name__}: {exc})", attempts + 1, params)
             attempts += raw.retries_taken + 1
             left -= raw.retries_taken
             reply = classify(raw.http_response.content, raw.headers.get("content-type", ""))

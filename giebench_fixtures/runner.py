@@ -141,6 +141,16 @@ async def request_all(
                 )
                 raise stopped[0]
 
+    async def ask(prompt: str) -> Completion:
+        try:
+            return await model.complete(prompt)
+        except (EndpointError, asyncio.CancelledError):
+            raise
+        except Exception as exc:  # one prompt's surprise must not end the run
+            return Completion(
+                text=None, error=f"no answer: {type(exc).__name__}: {exc}", endpoint=model.endpoint
+            )
+
     async def one(key: str, prompt: str) -> None:
         async with gate:
             if not opened.is_set():
@@ -148,9 +158,9 @@ async def request_all(
                     if stopped:
                         return
                     if not opened.is_set():
-                        settle(key, await model.complete(prompt))
+                        settle(key, await ask(prompt))
                         return
-            completion = await model.complete(prompt)
+            completion = await ask(prompt)
         settle(key, completion)
 
     tasks = [asyncio.ensure_future(one(k, p)) for k, p in prompts.items()]
