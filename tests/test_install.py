@@ -12,7 +12,14 @@ from pathlib import Path
 from .helpers import NO_HYPOTHESIS, ROOT
 
 COPY_IGNORES = shutil.ignore_patterns(
-    ".git", "__pycache__", "*.egg-info", "build", ".pytest_cache", ".mypy_cache", ".ruff_cache", "__snapshots__"
+    ".git",
+    "__pycache__",
+    "*.egg-info",
+    "build",
+    ".pytest_cache",
+    ".mypy_cache",
+    ".ruff_cache",
+    "__snapshots__",
 )
 
 
