@@ -1,9 +1,10 @@
 """Asking the model for many prompts at once, bounded, cached and with progress.
 
-A run starts with one request at a time until the first usable answer arrives: an
-endpoint that refuses every request (a wrong parameter, a model that cannot take these
-prompts) is then found after a handful of requests instead of a full batch, and a
-reasoning model's one-time switch of parameters happens before the rest is sent.
+A run starts with one request at a time until the first reply that is not a refusal (an
+answer, or a failure retrying may cure): an endpoint that refuses every request (a wrong
+parameter, a model that cannot take these prompts) is then found after a handful of
+requests instead of a full batch, and a reasoning model's one-time switch of parameters
+happens before the rest is sent.
 """
 
 from __future__ import annotations
@@ -104,13 +105,15 @@ async def request_all(
     accounting = Accounting()
     started = time.monotonic()
     gate = asyncio.Semaphore(max(1, concurrency))
-    opened = asyncio.Event()  # set at the first usable answer: from then on, full concurrency
+    opened = asyncio.Event()  # set at the first reply that is not a refusal: then full concurrency
+    answered = False  # refusals alike on the first prompts, before any answer, stop the run
     lead = asyncio.Lock()
     refusals: Counter[str] = Counter()
     stopped: list[EndpointError] = []  # once the run is stopped, no waiting prompt is sent
     results: dict[str, Completion] = {}
 
     def settle(key: str, completion: Completion) -> None:
+        nonlocal answered
         results[key] = completion
         accounting.requests += 1 + completion.retries
         accounting.retries += completion.retries
@@ -122,12 +125,14 @@ async def request_all(
             if cache is not None:
                 cache.put_failure(key, completion.error, refused=completion.refused)
         else:
-            opened.set()
+            answered = True
             if cache is not None:
                 cache.put(key, model.name, prompts[key], completion)
+        if not completion.refused:
+            opened.set()
         if progress is not None:
             progress.tick(completion)
-        if completion.refused and not opened.is_set():
+        if completion.refused and not answered:
             signature = re.sub(r"\d+", "#", completion.error or "")  # "9000 tokens" and "9100 tokens" agree
             refusals[signature] += 1
             if refusals[signature] >= REPEATED_REFUSALS:
