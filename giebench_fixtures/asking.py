@@ -8,6 +8,7 @@ finds a fatal endpoint error writes it under the key ``*`` so that every worker 
 from __future__ import annotations
 
 import asyncio
+import sys
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -15,7 +16,7 @@ from dataclasses import dataclass, field
 from .cache import RESPONSES_FILE, ResponseCache, cache_dir, cache_key
 from .data import Item, Variant
 from .errors import EndpointError
-from .models import Completion, Model, Sampling
+from .models import Completion, Model, OpenAIChat, Sampling
 from .runner import Accounting, Progress, request_all
 
 
@@ -34,6 +35,20 @@ class Asker:
     run_id: str = ""  # shared by every process of one run (xdist's testrunuid)
     namespace: str = ""  # keeps one kind of run's cached answers apart from another's
     accounting: Accounting = field(default_factory=Accounting)
+    notes: list[str] = field(default_factory=list)  # what changed or was not reused, one line each
+
+    def __post_init__(self) -> None:
+        if isinstance(self.model, OpenAIChat):
+            self.model.announce = self._say
+
+    def _say(self, line: str) -> None:
+        """Tell the user now (once per run: every worker finds the same) and keep it for the report."""
+        if line not in self.notes:
+            self.notes.append(line)
+        if self.worker_index == 0:
+            stream = sys.__stderr__ or sys.stderr
+            stream.write(f"{self.label}: {line}\n")
+            stream.flush()
 
     def ask(self, items: list[Item]) -> dict[tuple[str, Variant], Completion]:
         """A completion for every item (an error completion where none could be had).
@@ -54,7 +69,7 @@ class Asker:
         return {(item.key, item.variant): answers[key] for key, item in keys.items()}
 
     def key(self, item: Item) -> str:
-        return cache_key(self.model.name + self.namespace, self.sampling, item.prompt)
+        return cache_key(self.model.name + self.namespace, self.sampling, item.prompt, self.model.endpoint)
 
     def mine(self, key: str) -> bool:
         """Whether this process owns a prompt: under xdist each is fetched by one worker."""
@@ -64,6 +79,7 @@ class Asker:
         """Cached answers, this process's share from the model, the rest from other workers."""
         found = cache.get_many(keys)
         self.accounting.from_cache += sum(self.mine(k) for k in found)
+        self._note_other_endpoints(cache, [i.prompt for k, i in keys.items() if k not in found])
         mine = {k: i.prompt for k, i in keys.items() if k not in found and self.mine(k)}
         try:
             fresh, spent = asyncio.run(self._request(mine, cache))
@@ -74,6 +90,17 @@ class Asker:
         found.update(fresh)
         found.update(self._wait_for_others(cache, set(keys) - set(found)))
         return found
+
+    def _note_other_endpoints(self, cache: ResponseCache, prompts: list[str]) -> None:
+        """Answers of this model name from another endpoint are never reused: say so."""
+        endpoint = self.model.endpoint
+        if endpoint is None or not prompts:
+            return
+        for other, count in cache.answered_elsewhere(self.model.name, prompts, endpoint).items():
+            self._say(
+                f"the response cache holds answers of {self.model.name} to {count} of these prompts from "
+                f"{other}; they are not reused for {endpoint} (answers are kept per endpoint)"
+            )
 
     async def _request(
         self, prompts: dict[str, str], cache: ResponseCache | None
@@ -97,14 +124,14 @@ class Asker:
         retries is given up on: its prompts are reported as not evaluated.
         """
         found: dict[str, Completion] = {}
-        patience = self.timeout * (self.max_retries + 1) + 60
+        patience = self.timeout * (self.max_retries + 3) + 60  # retries, backoff, a parameter switch
         last_progress = time.monotonic()
         while missing:
             got = cache.get_many(missing)
             failed = cache.failures(missing)
             if "*" in failed:
-                raise EndpointError(failed.pop("*"))
-            got.update((k, Completion(text=None, error=e)) for k, e in failed.items())
+                raise EndpointError(failed.pop("*")[0])
+            got.update((k, Completion(text=None, error=e, refused=r)) for k, (e, r) in failed.items())
             if got:
                 found.update(got)
                 missing -= set(got)

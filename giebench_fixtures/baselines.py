@@ -21,6 +21,7 @@ class CueJudge:
     answers (not the prompt), so the Raw, ID and COT prompts of one item get the same letter."""
 
     cacheable = False
+    endpoint: str | None = None  # answers with no endpoint
 
     def __init__(self, name: str, cue: Cue, seed: int | None) -> None:
         self.name = name

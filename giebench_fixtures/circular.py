@@ -74,6 +74,8 @@ def fold(outcomes: Iterable[Outcome]) -> list[Outcome]:
                     unrotate(turns[r].verdict, r) if r in turns else None for r in range(ROTATIONS)
                 ),
                 error="; ".join(errors + missing) or None,
+                # a rerun helps unless every rotation that failed was refused by the endpoint
+                refused=bool(errors) and not missing and all(t.refused for t in turns.values() if t.error),
             )
         )
     return folded

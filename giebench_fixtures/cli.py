@@ -12,8 +12,7 @@ from . import __version__, release, sample
 from .cache import RESPONSES_FILE, ResponseCache, cache_dir
 from .data import LETTERS, VARIANTS, Dataset, load_source, require_items
 from .errors import GiebenchError
-
-ROOT = Path(__file__).resolve().parent.parent
+from .repository import find_repository, require_repository
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -73,8 +72,8 @@ def _parser() -> argparse.ArgumentParser:
     plan.add_argument(
         "--thresholds",
         type=Path,
-        default=ROOT / "thresholds.toml",
-        help="thresholds file (default: the repository's)",
+        default=None,
+        help="thresholds file (default: thresholds.toml of the checkout you run in)",
     )
     plan.add_argument("--variants", default="raw,id,cot", help="comma list of raw,id,cot (default all three)")
     plan.set_defaults(run=_plan)
@@ -107,13 +106,18 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _checkout() -> Path:
+    """The giebench checkout the user runs in (for data/sample), else the current folder."""
+    return find_repository(Path.cwd()) or Path.cwd()
+
+
 def _usage(parser: argparse.ArgumentParser) -> int:
     parser.print_help()
     return 2
 
 
 def _stats(args: argparse.Namespace) -> int:
-    label, folder = release.resolve_source(args.source, ROOT)
+    label, folder = release.resolve_source(args.source, _checkout())
     dataset = load_source(folder, source=label)
     require_items(dataset)
     for line in stats_lines(dataset):
@@ -140,7 +144,7 @@ def _audit(args: argparse.Namespace) -> int:
             "giebench data audit: give one source (sample, official, a folder), or item files"
         )
     else:
-        label, folder = release.resolve_source(args.source[0] if args.source else None, ROOT)
+        label, folder = release.resolve_source(args.source[0] if args.source else None, _checkout())
         dataset = load_source(folder, source=label)
         require_items(dataset)
         items, identities = (
@@ -209,14 +213,14 @@ def _plan(args: argparse.Namespace) -> int:
     from .plan import plan_lines
     from .thresholds import load_thresholds
 
-    label, folder = release.resolve_source(args.source, ROOT)
+    label, folder = release.resolve_source(args.source, _checkout())
     dataset = load_source(folder, source=label)
     try:
         variants = parse_variants(args.variants)
     except ValueError as exc:
         raise GiebenchError(str(exc)) from None
     names = tuple(dict.fromkeys([*DIMENSIONS, *dataset.dimensions()]))
-    thresholds = load_thresholds(args.thresholds, dimensions=names)
+    thresholds = load_thresholds(args.thresholds or _checkout() / "thresholds.toml", dimensions=names)
     for line in plan_lines(dataset, thresholds, variants):
         print(line)
     return 0
@@ -232,7 +236,10 @@ def _pull(args: argparse.Namespace) -> int:
 
 
 def _render_sample(args: argparse.Namespace) -> int:
-    source = ROOT / "data" / "sample" / sample.SOURCE_NAME
+    root = require_repository(Path.cwd(), "giebench data render-sample")
+    source = root / "data" / "sample" / sample.SOURCE_NAME
+    if not source.is_file():
+        raise GiebenchError(f"{source}: missing; the sample is rendered from this file")
     if args.check:
         stale = sample.out_of_sync(source)
         if stale:
@@ -248,8 +255,9 @@ def _render_sample(args: argparse.Namespace) -> int:
 def _import_results(args: argparse.Namespace) -> int:
     from .importer import import_results
 
-    written = import_results(args.folder, args.model, ROOT / "tests_bench" / "__snapshots__", args.prefix)
-    print(f"wrote {len(written)} recordings for {args.model} under tests_bench/__snapshots__/")
+    snapshots = require_repository(Path.cwd(), "giebench import-results") / "tests_bench" / "__snapshots__"
+    written = import_results(args.folder, args.model, snapshots, args.prefix)
+    print(f"wrote {len(written)} recordings for {args.model} under {snapshots}")
     print(f"replay them with: pytest tests_bench --model={args.model} --data=DATA")
     return 0
 

@@ -5,7 +5,8 @@ GiebenchError              base: printed as one clear message, never a traceback
  ├── ThresholdsError       thresholds.toml has an unknown key, a wrong type or a bad value
  ├── EndpointError         the model endpoint refuses us (bad key, unknown model)
  ├── RecordingError        a recording no longer matches the data
- └── ReleaseError          the official release could not be downloaded or verified
+ ├── ReleaseError          the official release could not be downloaded or verified
+ └── OptionError           an option value that cannot work (pytest's usage error, exit 4)
 """
 
 from __future__ import annotations
@@ -49,3 +50,7 @@ class RecordingError(GiebenchError):
 
 class ReleaseError(GiebenchError):
     """The official GIEBench files could not be fetched or verified."""
+
+
+class OptionError(GiebenchError):
+    """An option value that cannot work; found before any request is made."""

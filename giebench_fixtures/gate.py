@@ -129,21 +129,29 @@ def change_power(n: int, minimum: float, bars: Bars, discordance: float) -> Dete
 # --- the checks -----------------------------------------------------------------------------
 
 
-def _not_evaluated(scope: str, t: Tally) -> Verdict | None:
-    if t.not_evaluated:
-        return Verdict(
-            scope,
-            Judgement.FAILED,
-            f"{scope}: {t.not_evaluated} item(s) not evaluated (the endpoint failed after "
-            "retries); rerun to fill them in from the cache",
-        )
-    return None
+def _not_evaluated(scope: str, t: Tally, refusal: str | None = None) -> Verdict | None:
+    """Items without a response: those that failed after retries can be filled in by a rerun;
+    those the endpoint refused (e.g. a prompt over its context length) cannot."""
+    if not t.not_evaluated:
+        return None
+    failed = t.not_evaluated - t.refused
+    parts = []
+    if failed:
+        parts.append(f"{failed} failed after retries; rerun to fill them in from the cache")
+    if t.refused:
+        parts.append(f"{t.refused} refused by the endpoint ({refusal or 'see the report'})")
+    return Verdict(
+        scope,
+        Judgement.FAILED,
+        f"{scope}: {t.not_evaluated} item(s) not evaluated: " + "; ".join(parts),
+    )
 
 
 def check_accuracy(scope: str, outcomes: Sequence[Outcome], bars: Bars) -> Verdict:
     """Accuracy of a group of items against min_accuracy, by point or by interval."""
     t = tally(outcomes)
-    missing = _not_evaluated(scope, t)
+    refusal = next((o.error for o in outcomes if o.refused), None)
+    missing = _not_evaluated(scope, t, refusal)
     if missing:
         return missing
     lo, hi = t.interval(bars.confidence)

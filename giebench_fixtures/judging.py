@@ -15,8 +15,8 @@ from .data import Dataset, Variant
 from .gate import Verdict
 from .metrics import Outcome
 from .models import Completion
+from .replies import answer_verdict
 from .thresholds import Bars, Thresholds
-from .verdicts import read_verdict
 
 
 @dataclass
@@ -42,9 +42,11 @@ class Judge:
                 dimension=item.dimension,
                 identity=item.identity,
                 correct=item.correct,
-                verdict=read_verdict(completion.text),
+                verdict=answer_verdict(completion.text, completion.finish_reason),
                 response=completion.text,
                 error=completion.error,
+                finish_reason=completion.finish_reason,
+                refused=completion.refused,
             )
             result.append(outcome)
         if self.circular:

@@ -5,13 +5,26 @@ and demos: scripted answers, fixed latency, and faults injected on purpose.
         ... --base-url server.url ...
 
 Faults are chosen per request by ``fault(prompt, attempt)``, returning None or one of
-``"429"`` (with ``retry-after-ms``), ``"500"``, ``"503"``, ``"drop"`` (close the connection
-without answering) or ``"slow"`` (answer after ``slow_seconds``).
+
+- ``"429"`` (with ``retry-after-ms``), ``"429-long"`` (``retry-after: 600``), ``"500"``,
+  ``"503"``, ``"drop"`` (close the connection without answering), ``"slow"`` (answer after
+  ``slow_seconds``), ``"trickle"`` (the right answer, its body sent a byte every
+  ``trickle_seconds``);
+- ``"400"`` and ``"422"``: an OpenAI-style error object with ``refusal_message``;
+- a 200 that is not a usable completion (``MALFORMED_200``): ``"html"``, ``"text"``,
+  ``"json-list"``, ``"sse"``, ``"error-200"``, ``"no-message"``, ``"no-choices"``,
+  ``"null-choices"``, ``"wrong-shape"``; and ``"usage-strings"``, the right answer with its
+  token counts given as strings (usable).
+
+``reasoning=True`` behaves like an OpenAI reasoning model: HTTP 400 ``unsupported_parameter``
+for ``max_tokens``, ``unsupported_value`` for a temperature other than 1, and reasoning
+token counts in ``usage``. ``finish_reason(prompt)`` chooses each answer's finish reason.
 """
 
 from __future__ import annotations
 
 import json
+import sys
 import threading
 import time
 from collections import Counter
@@ -22,6 +35,19 @@ from typing import Any
 
 Fault = str | None
 
+# 200 replies that are not a usable completion, each retried by giebench.
+MALFORMED_200 = (
+    "html",
+    "text",
+    "json-list",
+    "sse",
+    "error-200",
+    "no-message",
+    "no-choices",
+    "null-choices",
+    "wrong-shape",
+)
+
 
 @dataclass
 class ServedRequest:
@@ -30,6 +56,8 @@ class ServedRequest:
     status: int
     attempt: int
     authorization: str | None
+    params: dict[str, Any] = field(default_factory=dict)  # the request body but model and messages
+    complete: bool = True  # False when the client hung up before the whole reply was sent
 
 
 @dataclass
@@ -39,10 +67,15 @@ class LoopbackServer:
     answer: Callable[[str], str] = lambda prompt: "[[A]]"
     latency: float = 0.0
     fault: Callable[[str, int], Fault] = lambda prompt, attempt: None
+    finish_reason: Callable[[str], str] = lambda prompt: "stop"
     api_key: str | None = None  # when set, other keys get 401
     models: set[str] | None = None  # when set, other models get 404
+    reasoning: bool = False  # behave like an OpenAI reasoning model (o-series, gpt-5)
+    reasoning_tokens: int = 7
     slow_seconds: float = 5.0
+    trickle_seconds: float = 0.05
     retry_after_ms: int = 10
+    refusal_message: str = "This model's maximum context length is 8192 tokens."
     fingerprint: str = "fp_loopback"
     log: list[ServedRequest] = field(default_factory=list)
     _attempts: Counter[str] = field(default_factory=Counter)
@@ -81,97 +114,205 @@ class LoopbackServer:
         self._httpd.server_close()
 
     def prompts_served(self) -> Counter[str]:
-        """How many times each prompt got a successful answer."""
+        """How many times each prompt got a successful answer, sent in full."""
         with self._lock:
-            return Counter(r.prompt for r in self.log if r.status == 200)
+            return Counter(r.prompt for r in self.log if r.status == 200 and r.complete)
 
     def requests(self) -> int:
         with self._lock:
             return len(self.log)
 
+    def served(self) -> list[ServedRequest]:
+        with self._lock:
+            return list(self.log)
+
     def _handle(self, handler: BaseHTTPRequestHandler, body: dict[str, Any]) -> None:
         messages = body.get("messages") or [{}]
-        prompt = str(messages[-1].get("content", ""))
-        model = str(body.get("model", ""))
-        authorization = handler.headers.get("authorization")
+        request = ServedRequest(
+            prompt=str(messages[-1].get("content", "")),
+            model=str(body.get("model", "")),
+            status=0,
+            attempt=0,
+            authorization=handler.headers.get("authorization"),
+            params={k: v for k, v in body.items() if k not in ("model", "messages")},
+        )
         with self._lock:
-            self._attempts[prompt] += 1
-            attempt = self._attempts[prompt]
+            self._attempts[request.prompt] += 1
+            request.attempt = self._attempts[request.prompt]
         if self.latency:
             time.sleep(self.latency)
-        if self.api_key is not None and authorization != f"Bearer {self.api_key}":
-            return self._finish(
-                handler, prompt, model, attempt, authorization, 401, _error("invalid api key")
-            )
-        if self.models is not None and model not in self.models:
-            return self._finish(handler, prompt, model, attempt, authorization, 404, _error("no such model"))
-        fault = self.fault(prompt, attempt)
+        if self.api_key is not None and request.authorization != f"Bearer {self.api_key}":
+            return self._send_json(handler, request, 401, _error("invalid api key"))
+        if self.models is not None and request.model not in self.models:
+            return self._send_json(handler, request, 404, _error("no such model"))
+        if self.reasoning:
+            refusal = _reasoning_refusal(request.params)
+            if refusal is not None:
+                return self._send_json(handler, request, 400, refusal)
+        fault = self.fault(request.prompt, request.attempt)
         if fault == "drop":
-            self._record(prompt, model, 0, attempt, authorization)
+            self._record(request, 0)
             handler.close_connection = True
             handler.connection.close()
             return None
-        if fault in ("429", "500", "503"):
+        if fault in ("429", "429-long", "500", "503"):
             headers = {"retry-after-ms": str(self.retry_after_ms)} if fault == "429" else {}
-            return self._finish(
-                handler, prompt, model, attempt, authorization, int(fault), _error(fault), headers
-            )
+            if fault == "429-long":
+                headers = {"retry-after": "600"}
+            status = int(fault[:3])
+            return self._send_json(handler, request, status, _error(f"loopback {fault}"), headers)
+        if fault in ("400", "422"):
+            error = _error(self.refusal_message, kind="invalid_request_error", code="context_length_exceeded")
+            return self._send_json(handler, request, int(fault), error)
         if fault == "slow":
             time.sleep(self.slow_seconds)
-        text = self.answer(prompt)
-        reply = {
-            "id": f"chatcmpl-{attempt}",
+        text = self.answer(request.prompt)
+        reply = self._completion(request, text)
+        if fault in MALFORMED_200:
+            data, content_type = _malformed(fault, reply)
+            return self._send(handler, request, 200, data, content_type)
+        if fault == "usage-strings":
+            reply["usage"] = {k: str(v) for k, v in reply["usage"].items() if isinstance(v, int)}
+        data = json.dumps(reply).encode()
+        if fault == "trickle":
+            return self._send(handler, request, 200, data, "application/json", trickle=self.trickle_seconds)
+        return self._send(handler, request, 200, data, "application/json")
+
+    def _completion(self, request: ServedRequest, text: str) -> dict[str, Any]:
+        prompt_tokens, completion_tokens = len(request.prompt.split()), len(text.split())
+        usage: dict[str, Any] = {
+            "prompt_tokens": prompt_tokens,
+            "completion_tokens": completion_tokens,
+            "total_tokens": prompt_tokens + completion_tokens,
+        }
+        if self.reasoning:
+            usage["completion_tokens"] += self.reasoning_tokens
+            usage["total_tokens"] += self.reasoning_tokens
+            usage["completion_tokens_details"] = {"reasoning_tokens": self.reasoning_tokens}
+        return {
+            "id": f"chatcmpl-{request.attempt}",
             "object": "chat.completion",
             "created": int(time.time()),
-            "model": model,
+            "model": request.model,
             "system_fingerprint": self.fingerprint,
             "choices": [
-                {"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": text}}
+                {
+                    "index": 0,
+                    "finish_reason": self.finish_reason(request.prompt),
+                    "message": {"role": "assistant", "content": text},
+                }
             ],
-            "usage": {
-                "prompt_tokens": len(prompt.split()),
-                "completion_tokens": len(text.split()),
-                "total_tokens": len(prompt.split()) + len(text.split()),
-            },
+            "usage": usage,
         }
-        return self._finish(handler, prompt, model, attempt, authorization, 200, reply)
 
-    def _record(self, prompt: str, model: str, status: int, attempt: int, authorization: str | None) -> None:
+    def _record(self, request: ServedRequest, status: int, *, complete: bool = True) -> None:
+        request.status = status
+        request.complete = complete
         with self._lock:
-            self.log.append(ServedRequest(prompt, model, status, attempt, authorization))
+            self.log.append(request)
 
-    def _finish(
+    def _send_json(
         self,
         handler: BaseHTTPRequestHandler,
-        prompt: str,
-        model: str,
-        attempt: int,
-        authorization: str | None,
+        request: ServedRequest,
         status: int,
         payload: dict[str, Any],
         headers: dict[str, str] | None = None,
     ) -> None:
-        data = json.dumps(payload).encode()
+        self._send(
+            handler, request, status, json.dumps(payload).encode(), "application/json", headers=headers
+        )
+
+    def _send(
+        self,
+        handler: BaseHTTPRequestHandler,
+        request: ServedRequest,
+        status: int,
+        data: bytes,
+        content_type: str,
+        *,
+        headers: dict[str, str] | None = None,
+        trickle: float = 0.0,
+    ) -> None:
+        complete = True
         try:
             handler.send_response(status)
-            handler.send_header("content-type", "application/json")
+            handler.send_header("content-type", content_type)
             handler.send_header("content-length", str(len(data)))
             for name, value in (headers or {}).items():
                 handler.send_header(name, value)
             handler.end_headers()
-            handler.wfile.write(data)
+            if trickle:
+                for index in range(len(data)):
+                    handler.wfile.write(data[index : index + 1])
+                    handler.wfile.flush()
+                    time.sleep(trickle)
+            else:
+                handler.wfile.write(data)
         except (BrokenPipeError, ConnectionResetError):
-            pass  # the client gave up (a timeout); it will retry
-        self._record(prompt, model, status, attempt, authorization)
+            complete = False  # the client gave up (a timeout); it will retry
+            handler.close_connection = True
+        self._record(request, status, complete=complete)
 
 
 class _Server(ThreadingHTTPServer):
     request_queue_size = 128  # a client opening 64 connections at once is not refused
     daemon_threads = True
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that hangs up (a deadline, a stopped run) is not an error worth a traceback."""
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
 
-def _error(message: str) -> dict[str, Any]:
-    return {"error": {"message": message, "type": "loopback", "code": None}}
+
+def _error(
+    message: str, *, kind: str = "loopback", code: str | None = None, param: str | None = None
+) -> dict[str, Any]:
+    return {"error": {"message": message, "type": kind, "param": param, "code": code}}
+
+
+def _reasoning_refusal(params: dict[str, Any]) -> dict[str, Any] | None:
+    """What OpenAI answers a reasoning model's request with max_tokens or a temperature."""
+    if "max_tokens" in params:
+        return _error(
+            "Unsupported parameter: 'max_tokens' is not supported with this model. "
+            "Use 'max_completion_tokens' instead.",
+            kind="invalid_request_error",
+            code="unsupported_parameter",
+            param="max_tokens",
+        )
+    temperature = params.get("temperature")
+    if temperature is not None and temperature != 1:
+        return _error(
+            f"Unsupported value: 'temperature' does not support {temperature} with this model. "
+            "Only the default (1) value is supported.",
+            kind="invalid_request_error",
+            code="unsupported_value",
+            param="temperature",
+        )
+    return None
+
+
+def _malformed(fault: str, reply: dict[str, Any]) -> tuple[bytes, str]:
+    """The body and content type of a 200 that is not a usable completion."""
+    if fault == "html":
+        page = "<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>"
+        return page.encode(), "text/html"
+    if fault == "text":
+        return b"upstream connect error or disconnect/reset before headers", "text/plain"
+    if fault == "sse":
+        chunk = {**reply, "object": "chat.completion.chunk"}
+        return f"data: {json.dumps(chunk)}\n\ndata: [DONE]\n\n".encode(), "text/event-stream"
+    bodies: dict[str, Any] = {
+        "json-list": [reply],
+        "error-200": _error("The server had an error while processing your request."),
+        "no-message": {**reply, "choices": [{"index": 0, "finish_reason": "stop"}]},
+        "no-choices": {**reply, "choices": []},
+        "null-choices": {**reply, "choices": None},
+        "wrong-shape": {"result": reply["choices"][0]["message"]["content"], "status": "ok"},
+    }
+    return json.dumps(bodies[fault]).encode(), "application/json"
 
 
 def letter_answerer(letter_for: Callable[[str], str]) -> Callable[[str], str]:

@@ -25,6 +25,8 @@ class Outcome:
     # Under --circular: the answer chosen in each of the four rotations, in the original
     # letters; the item is right only when every rotation is.
     rotations: tuple[str | None, ...] = ()
+    finish_reason: str | None = None  # as the endpoint gave it: stop, length, content_filter...
+    refused: bool = False  # not evaluated because the endpoint refused the prompt (a rerun will not help)
 
     @property
     def evaluated(self) -> bool:
@@ -46,8 +48,10 @@ class Outcome:
             "verdict": self.verdict,
             "response": self.response,
             "evaluated": self.evaluated,
+            "finish_reason": self.finish_reason,
             **({"error": self.error} if self.error else {}),
             **({"rotations": list(self.rotations)} if self.rotations else {}),
+            **({"refused": True} if self.refused else {}),
         }
 
 
@@ -59,6 +63,7 @@ class Tally:
     correct: int
     unparsed: int = 0
     not_evaluated: int = 0
+    refused: int = 0  # of not_evaluated: refused by the endpoint, so a rerun will not help
 
     @property
     def accuracy(self) -> float:
@@ -78,15 +83,16 @@ class Tally:
 
 
 def tally(outcomes: Iterable[Outcome]) -> Tally:
-    n = correct = unparsed = missing = 0
+    n = correct = unparsed = missing = refused = 0
     for o in outcomes:
         if not o.evaluated:
             missing += 1
+            refused += o.refused
             continue
         n += 1
         correct += o.right
         unparsed += o.verdict is None
-    return Tally(n, correct, unparsed, missing)
+    return Tally(n, correct, unparsed, missing, refused)
 
 
 @dataclass(frozen=True)
@@ -160,6 +166,7 @@ def summarize(outcomes: Iterable[Outcome]) -> dict[str, Any]:
         summary[variant] = {
             "overall": tally(group).as_dict(),
             "letters": letter_shares(group),
+            "finish_reasons": finish_reasons(group),
             "dimensions": {
                 dim: {
                     **tally(members).as_dict(),
@@ -184,6 +191,12 @@ def letter_shares(outcomes: Iterable[Outcome]) -> dict[str, dict[str, int]]:
             chosen[o.verdict or "none"] += 1
             right[o.correct] += 1
     return {"verdicts": dict(sorted(chosen.items())), "correct": dict(sorted(right.items()))}
+
+
+def finish_reasons(outcomes: Iterable[Outcome]) -> dict[str, int]:
+    """Answers per finish reason ("unknown" where the endpoint or recording gave none)."""
+    counts = Counter(o.finish_reason or "unknown" for o in outcomes if o.evaluated)
+    return dict(sorted(counts.items()))
 
 
 def comparisons(outcomes: Iterable[Outcome]) -> dict[str, dict[str, Change]]:

@@ -2,21 +2,40 @@
 
 ``RandomBaseline`` (``--model=baseline:random``) and the audit's cue judges
 (``--model=baseline:CUE``, in ``baselines.py``) need no endpoint; ``OpenAIChat`` speaks
-to any OpenAI-compatible endpoint through the ``openai`` client, whose own retry
-machinery (exponential backoff, ``Retry-After``/``retry-after-ms``) does the retrying.
+to any OpenAI-compatible endpoint through the ``openai`` client.
+
+Retrying is shared. The client retries what it knows (429, 5xx, timeouts, dropped
+connections; exponential backoff, ``Retry-After``/``retry-after-ms``), and every attempt
+is bounded as a whole, body included, by ``--request-timeout``. A 200 whose body is not a
+usable completion (``replies.classify``) is retried here with backoff, within the same
+``--max-retries``. Only a usable answer leaves as a ``Completion`` without an error.
+
+OpenAI's reasoning models refuse ``max_tokens`` and any temperature but their default,
+with HTTP 400 ``unsupported_parameter``/``unsupported_value`` naming the parameter. The
+first such refusal switches the model, once, to ``max_completion_tokens`` / no
+temperature for the rest of the run, says so in one line, and every ``Completion``
+carries the parameters that were actually sent.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+import importlib
 import os
 import random
+import sys
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any, Protocol
 
 from .errors import EndpointError
+from .options import public_endpoint
+from .replies import Answer, ServerError, classify, retry_after_seconds, server_error
 
 BASELINE_PREFIX = "baseline:"
+# Statuses the client retries itself; any other 4xx but 401/403/404 means this request is refused.
+TRANSIENT_STATUSES = frozenset({408, 409, 429})
 
 
 @dataclass(frozen=True)
@@ -26,6 +45,7 @@ class Sampling:
     temperature: float = 0.0
     max_tokens: int | None = 1024
     seed: int | None = None
+    reasoning_effort: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -37,10 +57,15 @@ class Completion:
 
     text: str | None
     error: str | None = None
-    retries: int = 0
+    retries: int = 0  # attempts the endpoint saw beyond the first
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    reasoning_tokens: int = 0
     system_fingerprint: str | None = None
+    finish_reason: str | None = None
+    endpoint: str | None = None  # who answered (scheme, host, path); None for baselines
+    sent: dict[str, Any] | None = None  # the sampling parameters as actually sent
+    refused: bool = False  # the endpoint refused this prompt (e.g. HTTP 400): a rerun will not help
 
 
 class Model(Protocol):
@@ -48,6 +73,7 @@ class Model(Protocol):
 
     name: str
     cacheable: bool
+    endpoint: str | None
 
     async def complete(self, prompt: str) -> Completion: ...
 
@@ -58,6 +84,7 @@ class RandomBaseline:
     """Picks A-D uniformly, seeded per prompt, so every process and run agrees."""
 
     cacheable = False
+    endpoint: str | None = None
 
     def __init__(self, name: str, seed: int | None) -> None:
         self.name = name
@@ -66,7 +93,7 @@ class RandomBaseline:
     async def complete(self, prompt: str) -> Completion:
         digest = hashlib.sha256(f"{self.seed}\0{prompt}".encode()).digest()
         letter = random.Random(digest).choice("ABCD")
-        return Completion(text=f"Baseline pick, at random: [[{letter}]]")
+        return Completion(text=f"Baseline pick, at random: [[{letter}]]", finish_reason="stop")
 
     async def close(self) -> None:
         return None
@@ -85,69 +112,234 @@ class OpenAIChat:
         sampling: Sampling,
         max_retries: int,
         timeout: float,
+        announce: Callable[[str], None] | None = None,
     ) -> None:
         import openai
 
         self.name = name
         self.sampling = sampling
+        self.max_retries = max_retries
+        self.timeout = timeout
+        self.announce = announce or _to_stderr
+        self.notes: list[str] = []  # what changed during the run, one line each
         # A local server (vLLM, Ollama, llama.cpp) needs no key; the client insists on one.
         self._has_key = bool(os.environ.get("OPENAI_API_KEY"))
         key = os.environ.get("OPENAI_API_KEY") or "no-key-set"
         self._client = openai.AsyncOpenAI(
-            api_key=key, base_url=base_url, max_retries=max_retries, timeout=timeout
+            api_key=key,
+            base_url=base_url,
+            max_retries=max_retries,
+            timeout=timeout,
+            http_client=_deadline_http_client(timeout),
         )
-        self.base_url = str(self._client.base_url)
+        self._clients: dict[int, Any] = {max_retries: self._client}
+        self.endpoint: str | None = public_endpoint(str(self._client.base_url))
+        self.base_url = self.endpoint  # never the URL as given: it may hold credentials
+        self._token_parameter = "max_tokens"
+        self._send_temperature = True
+
+    def request_parameters(self) -> dict[str, Any]:
+        """The sampling parameters the next request sends."""
+        params: dict[str, Any] = {}
+        if self._send_temperature:
+            params["temperature"] = self.sampling.temperature
+        if self.sampling.max_tokens is not None:
+            params[self._token_parameter] = self.sampling.max_tokens
+        if self.sampling.seed is not None:
+            params["seed"] = self.sampling.seed
+        if self.sampling.reasoning_effort is not None:
+            params["reasoning_effort"] = self.sampling.reasoning_effort
+        return params
 
     async def complete(self, prompt: str) -> Completion:
         import openai
 
-        extra: dict[str, Any] = {}
-        if self.sampling.max_tokens is not None:
-            extra["max_tokens"] = self.sampling.max_tokens
-        if self.sampling.seed is not None:
-            extra["seed"] = self.sampling.seed
-        try:
-            raw = await self._client.chat.completions.with_raw_response.create(
-                model=self.name,
-                messages=[{"role": "user", "content": prompt}],
-                temperature=self.sampling.temperature,
-                **extra,
+        attempts = 0  # every attempt the endpoint saw, the client's retries included
+        left = self.max_retries
+        unusable = 0
+        adjusted = 0
+        while True:
+            params = self.request_parameters()
+            try:
+                raw = await self._client_with(left).chat.completions.with_raw_response.create(
+                    model=self.name, messages=[{"role": "user", "content": prompt}], **params
+                )
+            except (openai.AuthenticationError, openai.PermissionDeniedError) as exc:
+                why = (
+                    "refused the API key"
+                    if self._has_key
+                    else "needs an API key and $OPENAI_API_KEY is not set"
+                )
+                raise EndpointError(
+                    f"the endpoint {self.endpoint} {why} (HTTP {exc.status_code}); "
+                    "check $OPENAI_API_KEY and --base-url"
+                ) from None
+            except openai.NotFoundError:
+                raise EndpointError(
+                    f"the endpoint {self.endpoint} does not know model {self.name!r} (HTTP 404); "
+                    "check --model, and --base-url (OpenAI-compatible servers usually end in /v1, "
+                    "e.g. http://localhost:11434/v1 for Ollama)"
+                ) from None
+            except openai.APIStatusError as exc:
+                attempts += _attempts_of(exc.response.request)
+                error = server_error(exc.response.content)
+                status = exc.status_code
+                if status == 400 and adjusted < 2 and self._adapt(error, params):
+                    adjusted += 1
+                    continue
+                if 400 <= status < 500 and status not in TRANSIENT_STATUSES:
+                    return self._failed(f"HTTP {status}: {error.message}", attempts, params, refused=True)
+                return self._failed(
+                    self._status_reason(status, error, exc.response.headers), attempts, params
+                )
+            except openai.APITimeoutError as exc:
+                attempts += _attempts_of(exc.request)
+                reason = f"no complete reply within --request-timeout={self.timeout:g} s"
+                return self._failed(reason, attempts, params)
+            except openai.APIConnectionError as exc:
+                attempts += _attempts_of(exc.request)
+                return self._failed(f"connection failed ({_cause(exc)})", attempts, params)
+            except openai.APIError as exc:
+                return self._failed(f"unusable reply ({type(exc).__name__}: {exc})", attempts + 1, params)
+            attempts += raw.retries_taken + 1
+            left -= raw.retries_taken
+            reply = classify(raw.http_response.content, raw.headers.get("content-type", ""))
+            if isinstance(reply, Answer):
+                return Completion(
+                    text=reply.text,
+                    retries=attempts - 1,
+                    prompt_tokens=reply.prompt_tokens,
+                    completion_tokens=reply.completion_tokens,
+                    reasoning_tokens=reply.reasoning_tokens,
+                    system_fingerprint=reply.system_fingerprint,
+                    finish_reason=reply.finish_reason,
+                    endpoint=self.endpoint,
+                    sent=params,
+                )
+            if left <= 0:
+                return self._failed(reply.reason, attempts, params)
+            left -= 1
+            await asyncio.sleep(_backoff(unusable))
+            unusable += 1
+
+    def _client_with(self, retries: int) -> Any:
+        """The client, allowed ``retries`` more retries (copies share one connection pool)."""
+        if retries not in self._clients:
+            self._clients[retries] = self._client.with_options(max_retries=retries)
+        return self._clients[retries]
+
+    def _adapt(self, error: ServerError, sent: dict[str, Any]) -> bool:
+        """Switch, once for the run, to what a reasoning model accepts; True if the request
+        should be sent again in the new shape."""
+        if error.code == "unsupported_parameter" and error.param == "max_tokens" and "max_tokens" in sent:
+            if self._token_parameter == "max_tokens":
+                self._token_parameter = "max_completion_tokens"
+                self._note(
+                    f"the endpoint refuses max_tokens for {self.name} ({error.code}); sending "
+                    f"max_completion_tokens={self.sampling.max_tokens} instead for the rest of the run"
+                )
+            return True
+        refused_value = error.code in ("unsupported_value", "unsupported_parameter")
+        if refused_value and error.param == "temperature" and "temperature" in sent:
+            if self._send_temperature:
+                self._send_temperature = False
+                self._note(
+                    f"the endpoint refuses temperature={self.sampling.temperature:g} for {self.name} "
+                    f"({error.code}); sending no temperature (the model's default) for the rest of the run"
+                )
+            return True
+        return False
+
+    def _note(self, line: str) -> None:
+        self.notes.append(line)
+        self.announce(line)
+
+    def _status_reason(self, status: int, error: ServerError, headers: Any) -> str:
+        reason = f"HTTP {status}: {error.message}"
+        wait = retry_after_seconds(headers)
+        limit = _client_retry_after_limit()
+        if wait is not None and wait > limit:
+            reason += (
+                f"; the endpoint asked to wait {wait:.0f} s before retrying (Retry-After), "
+                f"longer than the client waits ({limit:.0f} s)"
             )
-            reply = raw.parse()
-        except (openai.AuthenticationError, openai.PermissionDeniedError) as exc:
-            why = (
-                "refused the API key" if self._has_key else "needs an API key and $OPENAI_API_KEY is not set"
-            )
-            raise EndpointError(
-                f"the endpoint {self.base_url} {why} (HTTP {exc.status_code}); "
-                "check $OPENAI_API_KEY and --base-url"
-            ) from None
-        except openai.NotFoundError:
-            raise EndpointError(
-                f"the endpoint {self.base_url} does not know model {self.name!r} (HTTP 404); "
-                "check --model, and --base-url (OpenAI-compatible servers usually end in /v1, "
-                "e.g. http://localhost:11434/v1 for Ollama)"
-            ) from None
-        except openai.APIStatusError as exc:
-            return Completion(text=None, error=f"HTTP {exc.status_code} after retries")
-        except openai.APITimeoutError:
-            return Completion(text=None, error="timed out after retries")
-        except openai.APIConnectionError:
-            return Completion(text=None, error="connection failed after retries")
-        except openai.APIError as exc:  # e.g. a reply that is not a chat completion
-            return Completion(text=None, error=f"unusable response ({type(exc).__name__})")
-        choice = reply.choices[0] if reply.choices else None
-        usage = reply.usage
+        return reason
+
+    def _failed(
+        self, reason: str, attempts: int, sent: dict[str, Any], *, refused: bool = False
+    ) -> Completion:
+        tries = f"{attempts} attempt" + ("s" if attempts != 1 else "")
         return Completion(
-            text=(choice.message.content or "") if choice else "",
-            retries=raw.retries_taken,
-            prompt_tokens=usage.prompt_tokens if usage else 0,
-            completion_tokens=usage.completion_tokens if usage else 0,
-            system_fingerprint=reply.system_fingerprint,
+            text=None,
+            error=f"{reason} ({tries})",
+            retries=max(attempts - 1, 0),
+            endpoint=self.endpoint,
+            sent=sent,
+            refused=refused,
         )
 
     async def close(self) -> None:
         await self._client.close()
+
+
+def _attempts_of(request: Any) -> int:
+    """Attempts made for a request: the client numbers its retries in a header."""
+    try:
+        return int(request.headers.get("x-stainless-retry-count", "0")) + 1
+    except (AttributeError, ValueError):
+        return 1
+
+
+def _cause(exc: BaseException) -> str:
+    cause = exc.__cause__
+    while cause is not None and cause.__cause__ is not None and not str(cause):
+        cause = cause.__cause__
+    text = str(cause) if cause is not None else ""
+    return f"{type(cause).__name__}: {text}" if cause is not None and text else "no reply"
+
+
+def _backoff(previous: int) -> float:
+    """Seconds to wait before asking again after an unusable reply (as the client backs off)."""
+    return float(min(0.5 * 2.0**previous, 8.0) * (1 - 0.25 * random.random()))
+
+
+def _client_retry_after_limit() -> float:
+    """The longest Retry-After the openai client honours before giving up on a request."""
+    constants = importlib.import_module("openai._constants")
+    return float(getattr(constants, "MAX_RETRY_AFTER_DELAY", 60))
+
+
+def _deadline_http_client(deadline: float) -> Any:
+    """The openai client's own HTTP client, with every attempt bounded as a whole.
+
+    The HTTP library's read timeout restarts with every chunk, so a body trickling in a
+    byte at a time is never cut. Here each send, body included, gets ``deadline`` seconds;
+    running over raises the library's ReadTimeout, which the openai client retries like
+    any timeout.
+    """
+    import openai
+
+    base: Any = openai.DefaultAsyncHttpxClient
+    library = sys.modules[
+        next(c for c in base.__mro__ if c.__name__ == "AsyncClient").__module__.split(".")[0]
+    ]
+    read_timeout: Any = library.ReadTimeout
+
+    class DeadlineClient(base):  # type: ignore[misc]
+        async def send(self, request: Any, **kwargs: Any) -> Any:
+            try:
+                async with asyncio.timeout(deadline):
+                    return await super().send(request, **kwargs)
+            except TimeoutError:
+                raise read_timeout(f"no complete reply within {deadline:g} s", request=request) from None
+
+    return DeadlineClient()
+
+
+def _to_stderr(line: str) -> None:
+    stream = sys.__stderr__ or sys.stderr
+    stream.write(f"giebench: {line}\n")
+    stream.flush()
 
 
 def make_model(

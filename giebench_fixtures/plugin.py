@@ -14,19 +14,21 @@ from typing import Any
 
 import pytest
 
+from .cache import cache_dir
 from .data import Variant, parse_variants
 from .errors import GiebenchError
 from .gate import Verdict
 from .html_report import render_html
 from .judging import why_nothing_judged
 from .metrics import Outcome
-from .models import Sampling
+from .models import BASELINE_PREFIX, Sampling
+from .options import REASONING_EFFORTS, RunValues, check_cache_dir, check_run_values
 from .recording import RecordingExtension, identity_test_id, model_dirname
 from .report import csv_text, markdown, terminal_lines
+from .repository import find_repository
 from .runner import Accounting
-from .session import GateRun, RunOptions, Scope, open_run
+from .session import GateRun, RequestFacts, RunOptions, Scope, open_run
 
-ROOT = Path(__file__).resolve().parent.parent
 USAGE = (
     "choose a model to judge: pytest tests_bench --model=NAME "
     "(e.g. --model=baseline:random offline, or --model=gpt-4o with $OPENAI_API_KEY)"
@@ -44,11 +46,24 @@ _OPTIONS: tuple[tuple[str, str, dict[str, Any]], ...] = (
     ("--data", "data", {"help": "sample, official, or a folder in the GIEBench layout"}),
     ("--variants", "variants", {"default": "raw,id,cot", "help": "comma list of raw,id,cot"}),
     ("--concurrency", "concurrency", {"type": int, "default": 32, "help": "requests in flight, per process"}),
-    ("--thresholds", "thresholds", {"default": str(ROOT / "thresholds.toml"), "help": "thresholds file"}),
+    (
+        "--thresholds",
+        "thresholds",
+        {"help": "thresholds file (default: thresholds.toml at the repository root)"},
+    ),
     ("--live", "live", {"action": "store_true", "help": "call the model even where a recording exists"}),
     ("--temperature", "temperature", {"type": float, "default": 0.0, "help": "sampling temperature"}),
     ("--max-tokens", "max_tokens", {"type": int, "default": 1024, "help": "completion token limit"}),
     ("--seed", "seed", {"type": int, "help": "sampling seed (also seeds baseline:random)"}),
+    (
+        "--reasoning-effort",
+        "reasoning_effort",
+        {
+            "choices": REASONING_EFFORTS,
+            "metavar": "LEVEL",
+            "help": f"reasoning models' effort, sent only when given: {', '.join(REASONING_EFFORTS)}",
+        },
+    ),
     (
         "--shuffle-answers",
         "shuffle_answers",
@@ -119,6 +134,7 @@ class _State:
         self.run: GateRun | None = None
         self.outcomes: dict[tuple[str, str], Outcome] = {}
         self.accounting = Accounting()
+        self.requests = RequestFacts()
         self.failures: list[str] = []
         self.fatal: str | None = None
         self.checks: list[dict[str, Any]] = []  # every gate check's verdict, in the order reported
@@ -139,14 +155,48 @@ class _State:
 _STATE = pytest.StashKey[_State]()
 
 
+def repository_root(config: pytest.Config) -> Path:
+    """The checkout the run is in (pytest's rootdir, or the folder above it holding the
+    repository), never where giebench is installed."""
+    return find_repository(config.rootpath) or config.rootpath
+
+
+def _base_url(config: pytest.Config) -> tuple[str | None, str]:
+    given = _option(config, "base_url")
+    if given is not None:
+        return given, "--base-url"
+    return os.environ.get("OPENAI_BASE_URL") or None, "$OPENAI_BASE_URL"
+
+
+def _check_options(config: pytest.Config, model_name: str) -> None:
+    """Every option value that cannot work stops the run here, before any request."""
+    base_url, source = _base_url(config)
+    check_run_values(
+        RunValues(
+            temperature=_option(config, "temperature"),
+            max_tokens=_option(config, "max_tokens"),
+            concurrency=_option(config, "concurrency"),
+            max_retries=_option(config, "max_retries"),
+            request_timeout=_option(config, "request_timeout"),
+            base_url=base_url,
+            base_url_source=source,
+        )
+    )
+    if not model_name.startswith(BASELINE_PREFIX):
+        check_cache_dir(cache_dir())
+
+
 def _build_run(config: pytest.Config, model_name: str) -> GateRun:
+    _check_options(config, model_name)
     worker = getattr(config, "workerinput", None)
+    root = repository_root(config)
+    thresholds = _option(config, "thresholds")
     return open_run(
         model_name=model_name,
         data=_option(config, "data"),
-        root=ROOT,
-        thresholds=Path(_option(config, "thresholds")),
-        base_url=_option(config, "base_url") or os.environ.get("OPENAI_BASE_URL") or None,
+        root=root,
+        thresholds=Path(thresholds) if thresholds else root / "thresholds.toml",
+        base_url=_base_url(config)[0],
         shuffle_seed=_option(config, "shuffle_answers"),
         options=RunOptions(
             model=model_name,
@@ -154,6 +204,7 @@ def _build_run(config: pytest.Config, model_name: str) -> GateRun:
                 temperature=_option(config, "temperature"),
                 max_tokens=_option(config, "max_tokens"),
                 seed=_option(config, "seed"),
+                reasoning_effort=_option(config, "reasoning_effort"),
             ),
             variants=parse_variants(_option(config, "variants")),
             concurrency=_option(config, "concurrency"),
@@ -316,6 +367,7 @@ class GateChecks:
                 "(accept with --snapshot-update):\n  " + "\n  ".join(drifted)
             )
             self.node.user_properties.append(("giebench_check", message.replace("\n ", ";")))
+            self.run.judge.outcomes(dimension, identity, Variant(variant))  # the report still shows them
             pytest.fail(message, pytrace=False)
         recorded = self.run.recordings.get((dimension, identity, Variant(variant)))
         if updating or (recorded is not None and recorded.exists()):
@@ -344,6 +396,8 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
             {
                 "outcomes": [_outcome_dict(o) for o in state.run.used.values()],
                 "accounting": state.run.accounting.as_dict(),
+                "requests": state.run.request_facts().as_dict(),
+                "fatal": state.fatal,
             }
         )
         return
@@ -372,6 +426,8 @@ def _outcome_dict(o: Outcome) -> dict[str, Any]:
             "response",
             "error",
             "rotations",
+            "finish_reason",
+            "refused",
         )
     }
 
@@ -387,6 +443,8 @@ def pytest_testnodedown(node: Any, error: Any) -> None:
         outcome = Outcome(**{**o, "rotations": tuple(o.get("rotations", ()))})
         state.outcomes[(outcome.key, outcome.variant)] = outcome
     state.accounting.add(Accounting(**data["accounting"]))
+    state.requests = state.requests.merged(RequestFacts(**data["requests"]))
+    state.fatal = state.fatal or data.get("fatal")
 
 
 def _report(config: pytest.Config) -> dict[str, Any] | None:
@@ -399,6 +457,8 @@ def _report(config: pytest.Config) -> dict[str, Any] | None:
         failures=state.failures,
         checks=state.checks,
         nothing_judged=state.nothing_judged,
+        worker_requests=state.requests,
+        fatal=state.fatal,
     )
 
 

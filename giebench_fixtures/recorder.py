@@ -16,7 +16,14 @@ from typing import Any
 
 from .data import Dataset, Item, Variant
 from .models import Completion, Sampling
-from .recording import build_recording, drift, read_recording, replay
+from .recording import (
+    build_recording,
+    drift,
+    read_recording,
+    recorded_finish_reasons,
+    replay,
+    with_finish_reasons,
+)
 
 Scope = tuple[str, str, Variant]  # dimension, identity, variant
 
@@ -38,8 +45,10 @@ class Recorder:
     dataset: Dataset
     sampling: Sampling
     live: bool = False
+    endpoint: str | None = None  # this run's endpoint; None for baselines
     paths: dict[Scope, Path] = field(default_factory=dict)
     replayed: dict[Scope, dict[str, Any]] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
 
     def replay(self, scopes: Iterable[Scope]) -> Replayed:
         """Responses from recordings where they exist and match the data (not under --live)."""
@@ -56,9 +65,35 @@ class Recorder:
                 result.stale[str(path)] = problems
                 continue
             self.replayed[scope] = recording
+            meta: dict[str, Any] = recording["meta"] if isinstance(recording.get("meta"), dict) else {}
+            endpoint = meta.get("endpoint") if isinstance(meta.get("endpoint"), str) else None
+            sent = meta.get("sent") if isinstance(meta.get("sent"), dict) else None
+            reasons = recorded_finish_reasons(recording)
             for item in items:
-                result.responses[(item.key, item.variant)] = Completion(text=by_key[item.key])
+                result.responses[(item.key, item.variant)] = Completion(
+                    text=by_key[item.key], finish_reason=reasons.get(item.key), endpoint=endpoint, sent=sent
+                )
+            self._note_origin(path, recording, endpoint)
         return result
+
+    def _note_origin(self, path: Path, recording: Mapping[str, Any], endpoint: str | None) -> None:
+        """Replaying what another model name or another endpoint answered is said, in one line."""
+        recorded_model = recording.get("model")
+        if isinstance(recorded_model, str) and recorded_model != self.model:
+            folder = path.parent.parent
+            self._note(
+                f"the recordings in {folder} were made for model {recorded_model!r}; "
+                f"replayed for {self.model!r}"
+            )
+        if endpoint is not None and self.endpoint is not None and endpoint != self.endpoint:
+            self._note(
+                f"replayed recordings of {self.model} made against {endpoint}; this run's endpoint "
+                f"{self.endpoint} was not asked (--live asks it)"
+            )
+
+    def _note(self, line: str) -> None:
+        if line not in self.notes:
+            self.notes.append(line)
 
     def payload(
         self, scope: Scope, responses: Mapping[tuple[str, Variant], Completion]
@@ -74,8 +109,11 @@ class Recorder:
                 if (c := responses.get((i.key, i.variant))) and c.system_fingerprint
             }
         )
+        answered = [c for i in items if (c := responses.get((i.key, i.variant))) is not None]
         meta = {
             "sampling": self.sampling.as_dict(),
+            "sent": _one_or_all([c.sent for c in answered if c.sent is not None]),
+            "endpoint": _one_or_all([c.endpoint for c in answered if c.endpoint is not None]),
             "system_fingerprints": fingerprints,
             "client": client_version(),
             "recorded_on": date.today().isoformat(),
@@ -83,8 +121,13 @@ class Recorder:
         label = f"{dimension}/{identity}/{variant}"
         payload = build_recording(self.model, label, items, texts, meta)
         if scope in self.replayed:
-            payload["meta"] = self.replayed[scope].get("meta", payload["meta"])
-            return payload, []
+            recorded = self.replayed[scope]
+            payload["meta"] = recorded.get("meta", payload["meta"])
+            payload["model"] = recorded.get("model", payload["model"])
+            return with_finish_reasons(payload, recorded_finish_reasons(recorded)), []
+        with_finish_reasons(
+            payload, {i.key: c.finish_reason for i in items if (c := responses.get((i.key, i.variant)))}
+        )
         path = self.paths.get(scope)
         previous = read_recording(path) if path else None
         if previous is None:
@@ -93,6 +136,17 @@ class Recorder:
         if not changed:
             return previous, []
         return payload, changed
+
+
+def _one_or_all(values: list[Any]) -> Any:
+    """One value when all agree (the usual case), else every distinct one; None for none."""
+    distinct: list[Any] = []
+    for value in values:
+        if value not in distinct:
+            distinct.append(value)
+    if not distinct:
+        return None
+    return distinct[0] if len(distinct) == 1 else distinct
 
 
 def client_version() -> str:

@@ -7,6 +7,7 @@ plus the sampling settings it was made with. Never a key or a header.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Mapping, Sequence
@@ -18,14 +19,29 @@ from syrupy.extensions.json import JSONSnapshotExtension
 from .cache import prompt_hash
 from .data import Item
 from .errors import RecordingError
+from .replies import answer_verdict
 from .verdicts import read_verdict
 
 FORMAT = 1
 
 
+MODEL_DIRNAME_READABLE = 64  # characters of the name kept readable; the folder adds at most 11
+
+
 def model_dirname(model: str) -> str:
-    """A folder name for a model ('org/model:7b' -> 'org_model_7b')."""
-    return re.sub(r"[^A-Za-z0-9._-]+", "_", model).strip("_") or "model"
+    """The folder of a model's recordings inside ``__snapshots__``.
+
+    A name made only of letters, digits, '.', '_' and '-' (not starting or ending with
+    '.', '_' or '-', at most 64 characters) is its own folder: 'gpt-4o-mini'. Any other
+    name keeps a readable part and gets a short hash of the whole name, so two names
+    never share a folder and no name escapes ``__snapshots__``: 'org/model:7b' ->
+    'org_model_7b-1f0c9a4b2e', '..' -> 'model-6c2b...'.
+    """
+    readable = re.sub(r"[^A-Za-z0-9._-]+", "_", model).strip("._-")
+    if readable and readable == model and len(model) <= MODEL_DIRNAME_READABLE:
+        return model
+    digest = hashlib.sha256(model.encode("utf-8")).hexdigest()[:10]
+    return f"{readable[:MODEL_DIRNAME_READABLE].rstrip('._-') or 'model'}-{digest}"
 
 
 class RecordingExtension(JSONSnapshotExtension):
@@ -95,6 +111,25 @@ def replay(recording: Mapping[str, Any], items: Sequence[Item]) -> tuple[dict[st
     for key in sorted(set(recorded) - {i.key for i in items}):
         stale.append(f"{key} (no longer in the data)")
     return responses, stale
+
+
+def recorded_finish_reasons(recording: Mapping[str, Any]) -> dict[str, str | None]:
+    """Each item's finish reason, where the recording has one (recordings before 0.2 do not)."""
+    return {
+        key: entry["finish_reason"]
+        for key, entry in recording["items"].items()
+        if isinstance(entry, dict) and "finish_reason" in entry
+    }
+
+
+def with_finish_reasons(payload: dict[str, Any], reasons: Mapping[str, str | None]) -> dict[str, Any]:
+    """Each item's finish reason beside its response; an answer cut off (``length``) or
+    filtered (``content_filter``) has no verdict."""
+    for key, entry in payload["items"].items():
+        if key in reasons:
+            entry["finish_reason"] = reasons[key]
+            entry["verdict"] = answer_verdict(entry.get("response"), reasons[key])
+    return payload
 
 
 def stale_error(problems: Mapping[str, list[str]], rerecord: str) -> RecordingError:

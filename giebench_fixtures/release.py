@@ -146,10 +146,16 @@ def is_pulled(folder: Path) -> bool:
 def resolve_source(spec: str | None, root: Path) -> tuple[str, Path]:
     """Turn --data into (label, folder): 'sample', 'official', or a folder path."""
     official = official_release().folder()
+    sample = root / "data" / "sample"
+    if spec == "sample" or (spec is None and not is_pulled(official)):
+        if not sample.is_dir():
+            raise ReleaseError(
+                f"--data=sample: no bundled sample at {sample}; run from a giebench checkout "
+                "(the sample lives in its data/sample folder), or pass --data=official or a folder"
+            )
+        return "sample", sample
     if spec is None:
-        return ("official", official) if is_pulled(official) else ("sample", root / "data" / "sample")
-    if spec == "sample":
-        return "sample", root / "data" / "sample"
+        return "official", official
     if spec == "official":
         if not is_pulled(official):
             raise ReleaseError(

@@ -26,6 +26,7 @@ def build_report(
     warnings: Sequence[str] = (),
     checks: Sequence[Mapping[str, Any]] = (),
     nothing_judged: str | None = None,
+    notes: Sequence[str] = (),
 ) -> dict[str, Any]:
     """The JSON report of CONTRACT.md, plus paired comparisons and accounting.
 
@@ -51,6 +52,7 @@ def build_report(
         **({"circular_summary": rotated} if (rotated := circular.summary(ordered)) else {}),
         "thresholds": dict(thresholds or {}),
         "warnings": list(warnings),
+        "notes": list(notes),
         "accounting": dict(accounting),
     }
 
@@ -135,6 +137,8 @@ def terminal_lines(report: Mapping[str, Any]) -> list[str]:
         )
     for variant, block in report.get("circular_summary", {}).items():
         lines.append(circular_line(variant, block))
+    lines.extend(finish_lines(report))
+    lines.extend(f"note: {n}" for n in report.get("notes", []))
     lines.extend(f"warning: {w}" for w in report.get("warnings", [])[:10])
     acc = report["accounting"]
     unparsed = sum(1 for r in report["results"] if r["evaluated"] and r["verdict"] is None)
@@ -164,6 +168,32 @@ def circular_line(variant: str, block: Mapping[str, Any]) -> str:
         f"circular, {variant:<3}: accuracy {block['circular_accuracy']:.2f} (rotations {rotations}), "
         f"consistency {block['consistency']:.2f}; letters chosen {_shares(block['letters'])}"
     )
+
+
+TRUNCATION_COMMON = 0.05  # share of a variant's answers cut at --max-tokens that earns a hint
+
+
+def finish_lines(report: Mapping[str, Any]) -> list[str]:
+    """Answers per finish reason, where any was not a plain stop; --max-tokens named when
+    truncation is common. Cut-off (length) and filtered (content_filter) answers have no
+    verdict and count as wrong."""
+    lines = []
+    for variant, block in report["summary"].items():
+        reasons: Mapping[str, int] = block.get("finish_reasons", {})
+        if not set(reasons) - {"stop", "unknown"}:
+            continue
+        counts = ", ".join(f"{reason} {n}" for reason, n in reasons.items())
+        line = f"finish reasons, {variant:<3}: {counts}"
+        cut = reasons.get("length", 0)
+        total = sum(reasons.values())
+        if cut and cut >= TRUNCATION_COMMON * total:
+            limit = report.get("model_settings", {}).get("sampling", {}).get("max_tokens")
+            line += (
+                f" ({cut / total:.0%} cut off at --max-tokens={limit}, counted wrong with no verdict; "
+                "raise --max-tokens)"
+            )
+        lines.append(line)
+    return lines
 
 
 def _shares(counts: Mapping[str, int]) -> str:
@@ -207,12 +237,17 @@ def markdown(report: Mapping[str, Any]) -> str:
             "",
             "</details>",
         ]
+    extra = [*finish_lines(report), *(f"note: {n}" for n in report.get("notes", []))]
+    if extra:
+        out += ["", *(f"- {line}" for line in extra)]
     d = report["dataset"]
     out += [
         "",
         f"Data: `{d['source']}`, {d['items']} items ({d.get('note', '')}). "
         f"Responses from {report['responses_from']}. "
-        f"Sampling: `{report['model_settings'].get('sampling')}`.",
+        f"Sampling: `{report['model_settings'].get('sampling')}`"
+        + (f", sent as `{sent}`" if (sent := report["model_settings"].get("sent")) else "")
+        + ".",
     ]
     return "\n".join(out) + "\n"
 

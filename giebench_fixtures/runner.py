@@ -1,10 +1,19 @@
-"""Asking the model for many prompts at once, bounded, cached and with progress."""
+"""Asking the model for many prompts at once, bounded, cached and with progress.
+
+A run starts with one request at a time until the first reply that is not a refusal (an
+answer, or a failure retrying may cure): an endpoint that refuses every request (a wrong
+parameter, a model that cannot take these prompts) is then found after a handful of
+requests instead of a full batch, and a reasoning model's one-time switch of parameters
+happens before the rest is sent.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import re
 import sys
 import time
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any, TextIO
@@ -12,6 +21,9 @@ from typing import Any, TextIO
 from .cache import ResponseCache
 from .errors import EndpointError
 from .models import Completion, Model
+
+# The same refusal on this many distinct prompts before any answer stops the run.
+REPEATED_REFUSALS = 3
 
 
 @dataclass
@@ -25,6 +37,7 @@ class Accounting:
     replayed: int = 0
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    reasoning_tokens: int = 0
     seconds: float = 0.0
 
     def add(self, other: Accounting) -> None:
@@ -85,30 +98,75 @@ async def request_all(
 ) -> tuple[dict[str, Completion], Accounting]:
     """Complete every prompt (cache key -> prompt), at most ``concurrency`` in flight.
 
-    Each completed response is written to the cache as it arrives. An EndpointError
-    (bad key, unknown model) cancels everything and is raised at once.
+    Each usable answer is written to the cache as it arrives; failures are noted for this
+    run only. An EndpointError (bad key, unknown model, the same refusal on the first few
+    prompts) cancels everything and is raised at once.
     """
     accounting = Accounting()
     started = time.monotonic()
     gate = asyncio.Semaphore(max(1, concurrency))
+    opened = asyncio.Event()  # set at the first reply that is not a refusal: then full concurrency
+    answered = False  # refusals alike on the first prompts, before any answer, stop the run
+    lead = asyncio.Lock()
+    refusals: Counter[str] = Counter()
+    stopped: list[EndpointError] = []  # once the run is stopped, no waiting prompt is sent
     results: dict[str, Completion] = {}
 
-    async def one(key: str, prompt: str) -> None:
-        async with gate:
-            completion = await model.complete(prompt)
+    def settle(key: str, completion: Completion) -> None:
+        nonlocal answered
         results[key] = completion
         accounting.requests += 1 + completion.retries
         accounting.retries += completion.retries
         accounting.prompt_tokens += completion.prompt_tokens
         accounting.completion_tokens += completion.completion_tokens
+        accounting.reasoning_tokens += completion.reasoning_tokens
         if completion.error is not None:
             accounting.failed += 1
             if cache is not None:
-                cache.put_failure(key, completion.error)
-        elif cache is not None:
-            cache.put(key, model.name, completion)
+                cache.put_failure(key, completion.error, refused=completion.refused)
+        else:
+            answered = True
+            if cache is not None:
+                cache.put(key, model.name, prompts[key], completion)
+        if not completion.refused:
+            opened.set()
         if progress is not None:
             progress.tick(completion)
+        if completion.refused and not answered:
+            signature = re.sub(r"\d+", "#", completion.error or "")  # "9000 tokens" and "9100 tokens" agree
+            refusals[signature] += 1
+            if refusals[signature] >= REPEATED_REFUSALS:
+                said = re.sub(r" \(\d+ attempts?\)$", "", completion.error or "").rstrip(".")
+                stopped.append(
+                    EndpointError(
+                        f"the endpoint {model.endpoint} refused the first {REPEATED_REFUSALS} prompts alike, "
+                        f"so it would refuse every prompt: {said}. Nothing else was asked; check "
+                        "--model, --max-tokens, --temperature and --base-url"
+                    )
+                )
+                raise stopped[0]
+
+    async def ask(prompt: str) -> Completion:
+        try:
+            return await model.complete(prompt)
+        except (EndpointError, asyncio.CancelledError):
+            raise
+        except Exception as exc:  # one prompt's surprise must not end the run
+            return Completion(
+                text=None, error=f"no answer: {type(exc).__name__}: {exc}", endpoint=model.endpoint
+            )
+
+    async def one(key: str, prompt: str) -> None:
+        async with gate:
+            if not opened.is_set():
+                async with lead:
+                    if stopped:
+                        return
+                    if not opened.is_set():
+                        settle(key, await ask(prompt))
+                        return
+            completion = await ask(prompt)
+        settle(key, completion)
 
     tasks = [asyncio.ensure_future(one(k, p)) for k, p in prompts.items()]
     try:

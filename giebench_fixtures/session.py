@@ -49,6 +49,33 @@ class RunOptions:
 
 
 @dataclass
+class RequestFacts:
+    """Notes, parameters as sent and answering endpoints: from every process, for the report."""
+
+    notes: list[str] = field(default_factory=list)
+    sent: list[dict[str, Any]] = field(default_factory=list)
+    answered_by: list[str] = field(default_factory=list)
+
+    def merged(self, other: RequestFacts) -> RequestFacts:
+        return RequestFacts(
+            notes=list(dict.fromkeys([*self.notes, *other.notes])),
+            sent=_distinct([*self.sent, *other.sent]),
+            answered_by=sorted({*self.answered_by, *other.answered_by}),
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"notes": self.notes, "sent": self.sent, "answered_by": self.answered_by}
+
+
+def _distinct(values: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    seen: list[dict[str, Any]] = []
+    for value in values:
+        if value not in seen:
+            seen.append(value)
+    return seen
+
+
+@dataclass
 class GateRun:
     """One process's run: it prepares the responses, then hands each room its part.
 
@@ -82,7 +109,9 @@ class GateRun:
             namespace="@circular" if o.circular else "",
         )
         self.judge = Judge(self.dataset, self.thresholds, o.variants, self.responses, circular=o.circular)
-        self.recorder = Recorder(self.model.name, self.dataset, o.sampling, live=o.live)
+        self.recorder = Recorder(
+            self.model.name, self.dataset, o.sampling, live=o.live, endpoint=self.model.endpoint
+        )
 
     @property
     def recordings(self) -> dict[Scope, Path]:
@@ -96,6 +125,19 @@ class GateRun:
     @property
     def accounting(self) -> Accounting:
         return self.asker.accounting
+
+    def notes(self) -> list[str]:
+        """What changed during the run or was not reused, one line each (parameter switches,
+        answers of another endpoint, recordings of another model name)."""
+        return list(dict.fromkeys([*self.asker.notes, *self.recorder.notes]))
+
+    def sent(self) -> list[dict[str, Any]]:
+        """The sampling parameters the answers were actually requested with (distinct)."""
+        return _distinct(c.sent for c in self.responses.values() if c.error is None and c.sent is not None)
+
+    def answered_by(self) -> list[str]:
+        """The endpoints (scheme, host and path) that gave this process's answers."""
+        return sorted({c.endpoint for c in self.responses.values() if c.error is None and c.endpoint})
 
     # --- before the tests --------------------------------------------------------
 
@@ -152,18 +194,28 @@ class GateRun:
         failures: Iterable[str],
         checks: Sequence[Mapping[str, Any]] = (),
         nothing_judged: str | None = None,
+        worker_requests: RequestFacts | None = None,
+        fatal: str | None = None,
     ) -> dict[str, Any] | None:
         """The run's JSON report, from this process's outcomes and those workers handed over;
-        written even when nothing was judged, to say so."""
+        written even when nothing was judged, or the endpoint stopped the run (``fatal``), to say so."""
         outcomes = {(o.key, o.variant): o for o in worker_outcomes}
         outcomes.update(self.used)
-        if not outcomes and not checks and nothing_judged is None:
+        if not outcomes and not checks and nothing_judged is None and fatal is None:
             return None
+        if fatal is not None:
+            failures = [fatal, *(f for f in failures if fatal not in f)]
         total = Accounting()
         total.add(worker_accounting)
         total.add(self.accounting)
+        facts = self.request_facts().merged(worker_requests or RequestFacts())
         return build_report(
-            model=describe_model(self.model, self.options.sampling),
+            model={
+                **describe_model(self.model, self.options.sampling),
+                "sent": facts.sent[0] if len(facts.sent) == 1 else facts.sent,
+                "answered_by": facts.answered_by,
+            },
+            notes=facts.notes,
             dataset=circular.describe(self.dataset.describe())
             if self.options.circular
             else self.dataset.describe(),
@@ -176,6 +228,10 @@ class GateRun:
             checks=checks,
             nothing_judged=nothing_judged,
         )
+
+    def request_facts(self) -> RequestFacts:
+        """What this process knows about the requests behind its answers (handed over under xdist)."""
+        return RequestFacts(notes=self.notes(), sent=self.sent(), answered_by=self.answered_by())
 
     def warnings(self) -> list[str]:
         """What a user should know about the inputs that did not stop the run."""
@@ -225,8 +281,8 @@ def describe_model(model: Model, sampling: Sampling) -> dict[str, Any]:
     return {
         "name": model.name,
         "sampling": sampling.as_dict(),
-        "endpoint": getattr(model, "base_url", None),
+        "endpoint": model.endpoint,  # scheme, host and path: never credentials
     }
 
 
-__all__ = ["GateRun", "GiebenchError", "RunOptions", "Scope", "describe_model"]
+__all__ = ["GateRun", "GiebenchError", "RequestFacts", "RunOptions", "Scope", "describe_model"]

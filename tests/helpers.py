@@ -13,6 +13,9 @@ from typing import Any
 from giebench_fixtures.template import render_layout
 
 ROOT = Path(__file__).resolve().parent.parent
+# The gate uses no hypothesis, whose pytest plugin costs every pytest process about a second
+# of imports; the suite starts dozens of them.
+NO_HYPOTHESIS = ("-p", "no:hypothesispytest")
 
 
 def invented_items(identities: dict[str, Sequence[str]], per_identity: int = 3) -> list[dict[str, Any]]:
@@ -58,7 +61,7 @@ def run_pytest(
     full_env.pop("PYTEST_ADDOPTS", None)
     cache = ["-o", f"cache_dir={cache_dir}"] if cache_dir else ["-p", "no:cacheprovider"]
     return subprocess.run(
-        [sys.executable, "-m", "pytest", *cache, *args],
+        [sys.executable, "-m", "pytest", *cache, *NO_HYPOTHESIS, *args],
         cwd=ROOT,
         env=full_env,
         capture_output=True,

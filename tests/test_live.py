@@ -10,7 +10,7 @@ from pathlib import Path
 
 from giebench_fixtures.data import load_source
 
-from .helpers import ROOT, run_pytest
+from .helpers import NO_HYPOTHESIS, ROOT, run_pytest
 from .live_helpers import answering_server, faulty_first_attempt, letter_of, live_gate, small_data
 
 
@@ -102,6 +102,7 @@ def test_a_killed_run_resumes_without_repeating_requests(tmp_path: Path) -> None
             "pytest",
             "-p",
             "no:cacheprovider",
+            *NO_HYPOTHESIS,
             "tests_bench",
             "--model=judge-1",
             f"--base-url={server.url}",

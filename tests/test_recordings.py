@@ -38,7 +38,8 @@ def test_record_then_replay_offline_gives_the_same_report_with_no_request(model:
     recording = json.loads((SNAPSHOTS / model / "test_gender" / "test_accuracy[id-Gryphon].json").read_text())
     assert set(recording["items"]) == {"gender-gryphon-0", "gender-gryphon-1", "gender-gryphon-2"}
     entry = recording["items"]["gender-gryphon-0"]
-    assert set(entry) == {"prompt_sha256", "response", "verdict"}
+    assert set(entry) == {"prompt_sha256", "response", "verdict", "finish_reason"}
+    assert entry["finish_reason"] == "stop"
     assert recording["meta"]["sampling"]["temperature"] == 0.0
     assert recording["meta"]["client"].startswith("openai ")
     all_text = "".join((SNAPSHOTS / model / f).read_text() for f in files)

@@ -1,0 +1,119 @@
+"""Checking a run's option values before the first request, and naming endpoints safely.
+
+Every check raises ``OptionError`` with one line naming the option, the value given and
+what is allowed; the plugin turns it into pytest's usage error (exit code 4). A URL is
+never echoed with the credentials it may hold: ``public_endpoint`` keeps scheme, host,
+port and path, and ``masked`` hides the user-info part.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from .errors import OptionError
+
+REASONING_EFFORTS = ("none", "minimal", "low", "medium", "high", "xhigh", "max")
+MAX_CONCURRENCY = 1000  # the openai client's connection pool holds 1000 connections
+MAX_RETRIES = 100
+
+
+@dataclass(frozen=True)
+class RunValues:
+    """The option values of a run that can be wrong in ways argparse does not catch."""
+
+    temperature: float
+    max_tokens: int | None
+    concurrency: int
+    max_retries: int
+    request_timeout: float
+    base_url: str | None
+    base_url_source: str = "--base-url"  # or "$OPENAI_BASE_URL"
+
+
+def check_run_values(values: RunValues) -> None:
+    """Raise OptionError for the first value that cannot work."""
+    if not math.isfinite(values.temperature) or not 0 <= values.temperature <= 2:
+        raise OptionError(f"--temperature={values.temperature}: must be a number from 0 to 2")
+    if values.max_tokens is not None and values.max_tokens < 1:
+        raise OptionError(f"--max-tokens={values.max_tokens}: must be a whole number of at least 1")
+    if not 1 <= values.concurrency <= MAX_CONCURRENCY:
+        raise OptionError(
+            f"--concurrency={values.concurrency}: must be a whole number from 1 to {MAX_CONCURRENCY}"
+        )
+    if not 0 <= values.max_retries <= MAX_RETRIES:
+        raise OptionError(
+            f"--max-retries={values.max_retries}: must be a whole number from 0 to {MAX_RETRIES}"
+        )
+    if not math.isfinite(values.request_timeout) or values.request_timeout <= 0:
+        raise OptionError(
+            f"--request-timeout={values.request_timeout}: must be a number of seconds greater than 0"
+        )
+    if values.base_url is not None:
+        check_base_url(values.base_url, values.base_url_source)
+
+
+def check_base_url(url: str, source: str = "--base-url") -> None:
+    """An http(s) URL with a host, e.g. http://localhost:8000/v1."""
+    allowed = "an http:// or https:// URL with a host, e.g. http://localhost:8000/v1"
+    try:
+        parts = urlsplit(url)
+        _ = parts.port  # raises ValueError for a port that is not a number in range
+    except ValueError as exc:
+        raise OptionError(f"{source}={masked(url)}: not a valid URL ({exc}); expected {allowed}") from None
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        raise OptionError(f"{source}={masked(url)}: expected {allowed}")
+    if any(c.isspace() for c in url):
+        raise OptionError(f"{source}={masked(url)}: contains white space; expected {allowed}")
+
+
+def public_endpoint(url: str) -> str:
+    """The endpoint as giebench names it: scheme, host, port and path; never user, password
+    or query (where keys are sometimes passed)."""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        port = parts.port
+    except ValueError:
+        return masked(url)
+    if ":" in host:
+        host = f"[{host}]"
+    netloc = f"{host}:{port}" if port is not None else host
+    path = parts.path.rstrip("/")
+    return f"{parts.scheme.lower()}://{netloc}{path}"
+
+
+def masked(url: str) -> str:
+    """A URL as given, with any user-info (``user:password@``) and query replaced by ***."""
+    hidden = re.sub(r"(?<=://)[^/?#]*@", "***@", url)
+    return re.sub(r"\?.*$", "?***", hidden)
+
+
+def check_cache_dir(path: Path) -> None:
+    """The response cache folder must be a folder giebench can create and write in."""
+    named = _cache_dir_named(path)
+    fix = "set $GIEBENCH_CACHE_DIR to a folder giebench may write in"
+    try:
+        if path.exists() and not path.is_dir():
+            raise OptionError(f"{named}: a file, not a folder; {fix}")
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OptionError(f"{named}: cannot be created ({exc.strerror or exc}); {fix}") from None
+    try:
+        with tempfile.TemporaryFile(dir=path, prefix=".giebench-write-check-"):
+            pass
+    except OSError as exc:
+        raise OptionError(f"{named}: cannot be written ({exc.strerror or exc}); {fix}") from None
+
+
+def _cache_dir_named(path: Path) -> str:
+    if os.environ.get("GIEBENCH_CACHE_DIR"):
+        return f"$GIEBENCH_CACHE_DIR={path}"
+    if os.environ.get("XDG_CACHE_HOME"):
+        return f"the cache folder {path} (from $XDG_CACHE_HOME)"
+    return f"the cache folder {path}"

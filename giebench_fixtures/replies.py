@@ -1,0 +1,220 @@
+"""What came back from an endpoint: a usable answer, or a fault a person can read.
+
+Proxies, gateways and overloaded servers answer HTTP 200 with all sorts of bodies: an
+HTML error page, plain text, a JSON list, a server-sent-event stream, ``{"error": ...}``,
+a completion without ``choices`` or without a ``message``. ``classify`` reads the raw
+body of a 200 reply and returns either an ``Answer`` (a chat completion whose message
+content is a string, possibly empty) or a ``Fault`` whose reason says what arrived
+instead. Nothing else is trusted: usage counts given as strings are read as numbers when
+they are numbers and as 0 otherwise, and never make a completion unusable.
+
+``server_error`` does the same for the body of a 4xx/5xx reply: the message, code and
+parameter of an OpenAI-style error object, or the start of whatever text came instead.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import math
+import re
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from .verdicts import read_verdict
+
+# Finish reasons that mean the text is not the model's whole answer: no verdict is read.
+NO_VERDICT_FINISH = ("length", "content_filter")
+_SNIPPET = 80
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """A usable chat completion."""
+
+    text: str
+    finish_reason: str | None = None
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    reasoning_tokens: int = 0
+    system_fingerprint: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Fault:
+    """A 200 reply that is not a usable completion; retrying may help."""
+
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class ServerError:
+    """What an error reply says: OpenAI's ``{"error": {"message", "code", "param"}}`` or text."""
+
+    message: str
+    code: str | None = None
+    param: str | None = None
+
+
+def classify(body: bytes, content_type: str = "") -> Answer | Fault:
+    """Read a 200 reply's body: a usable answer, or why it is not one."""
+    kind = content_type.split(";")[0].strip().lower()
+    start = body.lstrip()[:16].lower()
+    if not body.strip():
+        return Fault("empty reply instead of a completion")
+    if kind == "text/event-stream" or start.startswith((b"data:", b"event:")):
+        return Fault("event stream instead of a completion (the endpoint streamed its answer)")
+    try:
+        data = json.loads(body)
+    except (ValueError, RecursionError):
+        if kind in ("text/html", "application/xhtml+xml") or start.startswith(b"<"):
+            return Fault("HTML page instead of a completion" + _title(body))
+        return Fault(f"plain text instead of a completion: {_snippet(body)}")
+    if not isinstance(data, dict):
+        return Fault(f"JSON {_json_kind(data)} instead of a completion")
+    return _completion(data)
+
+
+def _completion(data: Mapping[str, Any]) -> Answer | Fault:
+    choices = data.get("choices")
+    if "error" in data and not choices:
+        return Fault(f"error reply with HTTP 200: {_error_message(data['error'])}")
+    if "choices" not in data:
+        keys = ", ".join(sorted(str(k) for k in data)[:6]) or "none"
+        return Fault(f"JSON object without 'choices' instead of a completion (keys: {keys})")
+    if not choices:
+        return Fault("completion without choices")
+    if not isinstance(choices, list):
+        return Fault(f"completion whose 'choices' is a JSON {_json_kind(choices)}, not a list")
+    choice = choices[0]
+    if not isinstance(choice, dict):
+        return Fault(f"completion whose first choice is a JSON {_json_kind(choice)}, not an object")
+    message = choice.get("message")
+    if not isinstance(message, dict):
+        return Fault("completion without a message")
+    finish = choice.get("finish_reason")
+    finish_reason = finish if isinstance(finish, str) and finish else None
+    content = message.get("content")
+    if content is None and finish_reason in NO_VERDICT_FINISH:
+        content = ""  # cut off or filtered before any text: an answer with no verdict
+    if not isinstance(content, str):
+        return Fault(f"completion whose message content is {_json_kind(content)}, not text")
+    usage = data.get("usage")
+    usage = usage if isinstance(usage, dict) else {}
+    details = usage.get("completion_tokens_details")
+    details = details if isinstance(details, dict) else {}
+    fingerprint = data.get("system_fingerprint")
+    return Answer(
+        text=content,
+        finish_reason=finish_reason,
+        prompt_tokens=_count(usage.get("prompt_tokens")),
+        completion_tokens=_count(usage.get("completion_tokens")),
+        reasoning_tokens=_count(details.get("reasoning_tokens")),
+        system_fingerprint=fingerprint if isinstance(fingerprint, str) else None,
+    )
+
+
+def answer_verdict(text: str | None, finish_reason: str | None) -> str | None:
+    """The verdict of an answer: none when the provider cut it off (``length``) or filtered it
+    (``content_filter``), since the text is not the model's whole answer; such answers count
+    as wrong, as every answer without a verdict does under the published rule."""
+    if finish_reason in NO_VERDICT_FINISH:
+        return None
+    return read_verdict(text)
+
+
+def server_error(body: bytes) -> ServerError:
+    """The message of an error reply (4xx/5xx), its code and parameter when it names them."""
+    try:
+        data = json.loads(body)
+    except (ValueError, RecursionError):
+        text = _snippet(body) if body.strip() else "(empty body)"
+        return ServerError(f"HTML page{_title(body)}" if body.lstrip().startswith(b"<") else text)
+    if isinstance(data, dict):
+        error = data.get("error", data)
+        if isinstance(error, dict):
+            code, param = error.get("code"), error.get("param")
+            return ServerError(
+                _error_message(error),
+                code=str(code) if code is not None else None,
+                param=str(param) if param is not None else None,
+            )
+        return ServerError(_error_message(error))
+    return ServerError(_one_line(json.dumps(data)))
+
+
+def _error_message(error: Any) -> str:
+    if isinstance(error, dict):
+        for field in ("message", "detail", "error", "msg"):
+            value = error.get(field)
+            if isinstance(value, str) and value.strip():
+                return _one_line(value)
+            if value is not None and field == "detail":
+                return _one_line(json.dumps(value))
+        return _one_line(json.dumps(error)) if error else "(no message)"
+    return _one_line(str(error)) if error not in (None, "") else "(no message)"
+
+
+def retry_after_seconds(headers: Mapping[str, str]) -> float | None:
+    """The delay a reply asks for (``retry-after-ms``, ``retry-after`` in seconds or as a date)."""
+    for header, divisor in (("retry-after-ms", 1000.0), ("retry-after", 1.0)):
+        value = headers.get(header)
+        if value is None:
+            continue
+        try:
+            seconds = float(value) / divisor
+        except ValueError:
+            continue
+        return seconds if math.isfinite(seconds) else None
+    when = headers.get("retry-after")
+    if when:
+        parsed = email.utils.parsedate_tz(when)
+        if parsed is not None:
+            return float(email.utils.mktime_tz(parsed) - time.time())
+    return None
+
+
+def _count(value: Any) -> int:
+    """A token count, whether the endpoint sent 12, 12.0 or "12"; anything else is 0."""
+    if isinstance(value, bool):
+        return 0
+    if isinstance(value, int):
+        return max(value, 0)
+    if isinstance(value, float) and math.isfinite(value):
+        return max(int(value), 0)
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    return 0
+
+
+def _json_kind(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "list"
+    return "object"
+
+
+def _one_line(text: str, limit: int = 300) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 3] + "..."
+
+
+def _snippet(body: bytes) -> str:
+    return repr(_one_line(body[:400].decode("utf-8", errors="replace"), _SNIPPET))
+
+
+def _title(body: bytes) -> str:
+    match = re.search(rb"<title[^>]*>(.*?)</title>", body[:4000], re.IGNORECASE | re.DOTALL)
+    if not match:
+        return ""
+    title = _one_line(match.group(1).decode("utf-8", errors="replace"), _SNIPPET)
+    return f" (title {title!r})" if title else ""

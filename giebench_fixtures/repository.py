@@ -1,0 +1,35 @@
+"""The repository a command works on: the one the user runs in, never the install location.
+
+giebench may be installed with ``pip install .`` (into site-packages) or ``pip install -e .``;
+either way ``data/sample``, ``thresholds.toml`` and ``tests_bench/__snapshots__`` are those
+of the checkout the user is in: found from the current directory (the ``giebench`` command)
+or pytest's rootdir (the plugin), walking up to the first folder that holds one of them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .errors import GiebenchError
+
+MARKERS = ("tests_bench", "thresholds.toml", "data/sample")
+
+
+def find_repository(start: Path) -> Path | None:
+    """The nearest folder at or above start that looks like a giebench checkout."""
+    start = start.resolve()
+    for folder in (start, *start.parents):
+        if any((folder / marker).exists() for marker in MARKERS):
+            return folder
+    return None
+
+
+def require_repository(start: Path, needed_for: str) -> Path:
+    """find_repository, or one line saying where giebench looked and what it needs."""
+    found = find_repository(start)
+    if found is None:
+        raise GiebenchError(
+            f"{needed_for} needs a giebench checkout: none found at {start.resolve()} or above "
+            f"(a folder holding {', '.join(MARKERS)}); run it from the repository"
+        )
+    return found
