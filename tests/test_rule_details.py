@@ -64,7 +64,7 @@ def test_accuracy_messages_word_for_word() -> None:
     lost = check_accuracy("s", [missing, *group(9, 9)], Bars())
     assert lost.name == "s" and lost.outcome is Judgement.FAILED
     assert lost.message == (
-        "s: 1 item(s) not evaluated (the endpoint failed after retries); rerun to fill them in from the cache"
+        "s: 1 item(s) not evaluated: 1 failed after retries; rerun to fill them in from the cache"
     )
 
 
@@ -249,6 +249,7 @@ def test_summary_and_comparisons_of_a_hand_table() -> None:
         "verdict": "C",
         "response": "text",
         "evaluated": True,
+        "finish_reason": None,
     }
     assert outcomes[5].row()["error"] == "500" and outcomes[5].row()["evaluated"] is False
     odd = summarize([o("k0", True, variant="zz"), o("k0", True)])
