@@ -9,6 +9,7 @@ naming the file and the item key, so a user fixes them all in one pass.
 from __future__ import annotations
 
 import difflib
+import hashlib
 import json
 import random
 import re
@@ -119,6 +120,22 @@ class Dataset:
     items: dict[Variant, dict[str, Item]]
     warnings: list[str] = field(default_factory=list)
     shuffle_seed: int | None = None
+    fingerprint_before_shuffle: str | None = None
+
+    def fingerprint(self) -> str:
+        """sha256 over every item's key, prompt hash, correct letter, dimension and identity, in
+        every variant: two runs compare only when theirs are equal. A --shuffle-answers run keeps
+        the fingerprint of the data it shuffled (its report says it was shuffled)."""
+        if self.fingerprint_before_shuffle is not None:
+            return self.fingerprint_before_shuffle
+        digest = hashlib.sha256()
+        for variant in VARIANTS:
+            for key in sorted(self.items[variant]):
+                item = self.items[variant][key]
+                prompt = hashlib.sha256(item.prompt.encode("utf-8")).hexdigest()
+                fields = (str(variant), key, prompt, item.correct, item.dimension, item.identity)
+                digest.update(("\0".join(fields) + "\n").encode("utf-8"))
+        return digest.hexdigest()
 
     @property
     def keys(self) -> list[str]:
@@ -148,6 +165,7 @@ class Dataset:
             "identities": sum(len(self.identities(d)) for d in self.dimensions()),
             "note": SOURCE_NOTES.get(self.source, "a user-supplied folder in the GIEBench layout"),
             "answers_shuffled_with_seed": self.shuffle_seed,
+            "fingerprint": self.fingerprint(),
         }
 
 
@@ -421,6 +439,7 @@ def shuffle_answers(dataset: Dataset, seed: int) -> Dataset:
         items=items,
         warnings=dataset.warnings,
         shuffle_seed=seed,
+        fingerprint_before_shuffle=dataset.fingerprint(),
     )
 
 
