@@ -20,7 +20,7 @@ from .gate import Verdict
 from .html_report import render_html
 from .metrics import Outcome
 from .models import Sampling
-from .recording import RecordingExtension, drift, identity_test_id, model_dirname
+from .recording import RecordingExtension, identity_test_id, model_dirname
 from .report import csv_text, markdown, terminal_lines
 from .runner import Accounting
 from .session import GateRun, RunOptions, Scope, open_run
@@ -298,16 +298,14 @@ class GateChecks:
         if self.run.unanswered(dimension, identity, Variant(variant)):
             return
         payload, drifted = self.run.recording(dimension, identity, Variant(variant))
-        replayed = self.run.replayed.get((dimension, identity, Variant(variant)))
-        if replayed is not None:  # same responses: a changed verdict is a changed verdict rule
-            drifted = drift(f"{dimension}/{identity}/{variant}", replayed, payload)
+        replayed = (dimension, identity, Variant(variant)) in self.run.recorder.replayed
         updating = self.run.options.update
         if drifted and not updating:
             model = self.run.model.name
             head = (
                 f"{len(drifted)} verdict(s) in the recording of {model} read differently by this "
                 "giebench's verdict rule (the responses are unchanged; accept with --snapshot-update)"
-                if replayed is not None
+                if replayed
                 else f"{len(drifted)} verdict(s) changed from the recording of {model} "
                 "(accept with --snapshot-update)"
             )

@@ -2,7 +2,8 @@
 
 ``recording.py`` says what a recording is; this module decides, for one run, which
 recordings it reads (replay), and what payload each ``test_accuracy`` test compares with
-its snapshot (replayed, unchanged, or drifted under ``--live``).
+its snapshot (replayed, unchanged, or drifted: under ``--live`` or, replayed, by a changed
+verdict rule).
 """
 
 from __future__ import annotations
@@ -82,9 +83,9 @@ class Recorder:
         }
         label = f"{dimension}/{identity}/{variant}"
         payload = build_recording(self.model, label, items, texts, meta)
-        if scope in self.replayed:
+        if scope in self.replayed:  # same responses: a changed verdict is a changed verdict rule
             payload["meta"] = self.replayed[scope].get("meta", payload["meta"])
-            return payload, []
+            return payload, drift(label, self.replayed[scope], payload)
         path = self.paths.get(scope)
         previous = read_recording(path) if path else None
         if previous is None:
