@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import codecs
 import difflib
+import hashlib
 import json
 import random
 import re
@@ -120,6 +121,22 @@ class Dataset:
     items: dict[Variant, dict[str, Item]]
     warnings: list[str] = field(default_factory=list)
     shuffle_seed: int | None = None
+    fingerprint_before_shuffle: str | None = None
+
+    def fingerprint(self) -> str:
+        """sha256 over every item's key, prompt hash, correct letter, dimension and identity, in
+        every variant: two runs compare only when theirs are equal. A --shuffle-answers run keeps
+        the fingerprint of the data it shuffled (its report says it was shuffled)."""
+        if self.fingerprint_before_shuffle is not None:
+            return self.fingerprint_before_shuffle
+        digest = hashlib.sha256()
+        for variant in VARIANTS:
+            for key in sorted(self.items[variant]):
+                item = self.items[variant][key]
+                prompt = hashlib.sha256(item.prompt.encode("utf-8")).hexdigest()
+                fields = (str(variant), key, prompt, item.correct, item.dimension, item.identity)
+                digest.update(("\0".join(fields) + "\n").encode("utf-8"))
+        return digest.hexdigest()
 
     @property
     def keys(self) -> list[str]:
@@ -149,6 +166,7 @@ class Dataset:
             "identities": sum(len(self.identities(d)) for d in self.dimensions()),
             "note": SOURCE_NOTES.get(self.source, "a user-supplied folder in the GIEBench layout"),
             "answers_shuffled_with_seed": self.shuffle_seed,
+            "fingerprint": self.fingerprint(),
         }
 
 
@@ -494,6 +512,7 @@ def shuffle_answers(dataset: Dataset, seed: int) -> Dataset:
         items=items,
         warnings=dataset.warnings,
         shuffle_seed=seed,
+        fingerprint_before_shuffle=dataset.fingerprint(),
     )
 
 

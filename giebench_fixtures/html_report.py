@@ -7,20 +7,78 @@ its interval, and the failing checks.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
 from html import escape
 from typing import Any
 
+from .paper import COLUMNS, COMPARISON_TITLES, FOOTNOTE, not_shown_reason, ranks
 from .report import circular_line, dimension_order, judged_line
 from .stats import paired_change_interval, wilson_interval
 
 CELL_W, CELL_H, LABEL_W = 120, 20, 300
 
 
-def _colour(accuracy: float) -> str:
+def heat_colour(value: float) -> str:
     """Red at 0, amber at chance-and-a-bit, green at 1."""
-    hue = round(120 * accuracy)
-    return f"hsl({hue}, 65%, {55 + round(10 * (1 - accuracy))}%)"
+    hue = round(120 * value)
+    return f"hsl({hue}, 65%, {55 + round(10 * (1 - value))}%)"
+
+
+@dataclass(frozen=True)
+class GridCell:
+    """One cell of a heat map: its text, its colour on the 0..1 scale, and what hovering shows."""
+
+    text: str
+    shade: float
+    title: str
+    bar: float | None = None  # a tick at this 0..1 position (the gate's bar)
+    outlined: bool = False  # a red outline (a failed check)
+
+
+def heat_grid(
+    columns: Sequence[str],
+    rows: Sequence[tuple[str, Sequence[GridCell | None]]],
+    *,
+    aria: str,
+    cell_width: int = CELL_W,
+    marked_rows: Collection[int] = (),
+) -> str:
+    """An inline SVG heat map: a label per row, a coloured cell per column (grey where None)."""
+    width = LABEL_W + cell_width * len(columns) + 10
+    height = CELL_H * (len(rows) + 1) + 10
+    parts = [
+        f'<svg class="heatmap" role="img" aria-label="{escape(aria)}" '
+        f'width="{width}" height="{height}" viewBox="0 0 {width} {height}" font-size="12">'
+    ]
+    for col, name in enumerate(columns):
+        x = LABEL_W + col * cell_width + cell_width / 2
+        parts.append(f'<text x="{x}" y="14" text-anchor="middle" font-weight="bold">{escape(name)}</text>')
+    for row, (label, cells) in enumerate(rows):
+        y = CELL_H * (row + 1)
+        weight = ' font-weight="bold"' if row in marked_rows else ""
+        parts.append(f'<text x="{LABEL_W - 6}" y="{y + 14}" text-anchor="end"{weight}>{escape(label)}</text>')
+        for col, cell in enumerate(cells):
+            x = LABEL_W + col * cell_width
+            if cell is None:
+                parts.append(
+                    f'<rect x="{x}" y="{y}" width="{cell_width - 2}" height="{CELL_H - 2}" fill="#eee"/>'
+                )
+                continue
+            outline = ' stroke="#b00" stroke-width="2"' if cell.outlined else ""
+            parts.append(
+                f'<rect class="cell{" below" if cell.outlined else ""}" x="{x}" y="{y}" '
+                f'width="{cell_width - 2}" height="{CELL_H - 2}" fill="{heat_colour(cell.shade)}"{outline}>'
+                f"<title>{escape(cell.title)}</title></rect>"
+            )
+            if cell.bar is not None:  # the gate's bar as a tick on the cell's 0..1 scale
+                bx = x + cell.bar * (cell_width - 2)
+                parts.append(
+                    f'<line class="bar" x1="{bx}" x2="{bx}" y1="{y}" y2="{y + CELL_H - 2}" stroke="#000"/>'
+                )
+            parts.append(f'<text x="{x + 4}" y="{y + 14}"{weight}>{escape(cell.text)}</text>')
+    parts.append("</svg>")
+    return "".join(parts)
 
 
 def heat_map(report: Mapping[str, Any]) -> str:
@@ -29,58 +87,30 @@ def heat_map(report: Mapping[str, Any]) -> str:
     variants = [v for v in ("raw", "id", "cot") if v in summary]
     dims = dimension_order({d for v in variants for d in summary[v]["dimensions"]})
     failed = " ".join(report["gate"]["failures"])
-    rows: list[tuple[str, str]] = []
+    rows: list[tuple[str, list[GridCell | None]]] = []
     for dim in dims:
         idents = sorted(
             {i for v in variants for i in summary[v]["dimensions"].get(dim, {}).get("identities", {})}
         )
-        rows.extend((dim, ident) for ident in idents)
-    width = LABEL_W + CELL_W * len(variants) + 10
-    height = CELL_H * (len(rows) + 1) + 10
-    parts = [
-        f'<svg class="heatmap" role="img" aria-label="accuracy per identity and variant" '
-        f'width="{width}" height="{height}" viewBox="0 0 {width} {height}" font-size="12">'
-    ]
-    for col, variant in enumerate(variants):
-        x = LABEL_W + col * CELL_W + CELL_W / 2
-        parts.append(f'<text x="{x}" y="14" text-anchor="middle" font-weight="bold">{variant.upper()}</text>')
-    for row, (dim, ident) in enumerate(rows):
-        y = CELL_H * (row + 1)
-        parts.append(
-            f'<text x="{LABEL_W - 6}" y="{y + 14}" text-anchor="end">{escape(dim)} / {escape(ident)}</text>'
-        )
-        for col, variant in enumerate(variants):
-            stats = summary[variant]["dimensions"].get(dim, {}).get("identities", {}).get(ident)
-            x = LABEL_W + col * CELL_W
-            if not stats or not stats["n"]:
-                parts.append(
-                    f'<rect x="{x}" y="{y}" width="{CELL_W - 2}" height="{CELL_H - 2}" fill="#eee"/>'
+        for ident in idents:
+            cells: list[GridCell | None] = []
+            for variant in variants:
+                stats = summary[variant]["dimensions"].get(dim, {}).get("identities", {}).get(ident)
+                if not stats or not stats["n"]:
+                    cells.append(None)
+                    continue
+                acc = stats["accuracy"]
+                lo, hi = wilson_interval(stats["correct"], stats["n"])
+                bar = bars.get(variant, {}).get(dim, {}).get(ident)
+                below = f"{dim} / {ident} / {variant}:" in failed
+                title = (
+                    f"{dim} / {ident} / {variant}: {acc:.2f} ({stats['correct']}/{stats['n']}, "
+                    f"95% CI {lo:.2f}-{hi:.2f})" + (f"; bar {bar:.2f}" if bar is not None else "")
                 )
-                continue
-            acc = stats["accuracy"]
-            lo, hi = wilson_interval(stats["correct"], stats["n"])
-            bar = bars.get(variant, {}).get(dim, {}).get(ident)
-            below = f"{dim} / {ident} / {variant}:" in failed
-            title = (
-                f"{dim} / {ident} / {variant}: {acc:.2f} ({stats['correct']}/{stats['n']}, "
-                f"95% CI {lo:.2f}-{hi:.2f})" + (f"; bar {bar:.2f}" if bar is not None else "")
-            )
-            outline = ' stroke="#b00" stroke-width="2"' if below else ""
-            parts.append(
-                f'<rect class="cell{" below" if below else ""}" x="{x}" y="{y}" width="{CELL_W - 2}" '
-                f'height="{CELL_H - 2}" fill="{_colour(acc)}"{outline}><title>{escape(title)}</title></rect>'
-            )
-            if bar is not None:  # the gate's bar as a tick on the cell's 0..1 scale
-                bx = x + bar * (CELL_W - 2)
-                parts.append(
-                    f'<line class="bar" x1="{bx}" x2="{bx}" y1="{y}" y2="{y + CELL_H - 2}" stroke="#000"/>'
-                )
-            parts.append(
-                f'<text x="{x + 4}" y="{y + 14}">{acc:.2f} ({stats["correct"]}/{stats["n"]})'
-                f"{' ▼' if below else ''}</text>"
-            )
-    parts.append("</svg>")
-    return "".join(parts)
+                text = f"{acc:.2f} ({stats['correct']}/{stats['n']}){' ▼' if below else ''}"
+                cells.append(GridCell(text, acc, title, bar, below))
+            rows.append((f"{dim} / {ident}", cells))
+    return heat_grid([v.upper() for v in variants], rows, aria="accuracy per identity and variant")
 
 
 def change_chart(report: Mapping[str, Any]) -> str:
@@ -164,6 +194,45 @@ def checks_table(report: Mapping[str, Any]) -> str:
     )
 
 
+def paper_section(report: Mapping[str, Any]) -> str:
+    """The run among the paper's 23 models (runs on the release only), or one line saying why not."""
+    reason = not_shown_reason(report)
+    if reason:
+        return f'<p class="paper-note">{escape(reason)}</p>'
+    rows: list[tuple[str, list[GridCell | None]]] = []
+    for comparison, by_column in ranks(report).items():
+        if by_column:
+            title = COMPARISON_TITLES[comparison]
+            cells: list[GridCell | None] = [
+                GridCell(r.text, r.shade, f"{title}, {c}: {r.points:+.1f} points, rank {r.rank} of {r.total}")
+                if (r := by_column.get(c))
+                else None
+                for c in COLUMNS
+            ]
+            rows.append((title, cells))
+    grid = heat_grid(COLUMNS, rows, aria="rank among the paper's models", cell_width=100)
+    return (
+        f"<h2>Among the paper's 23 models</h2>\n<p>Rank of this run's change (points) in the paper's "
+        f'tables; green is the top.</p>\n{grid}\n<p class="footnote"><small>{escape(FOOTNOTE)}</small></p>'
+    )
+
+
+def html_page(title: str, body: str, *, css: str = "") -> str:
+    """A self-contained page in the run report's style (no network needed), with its render check."""
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<title>{escape(title)}</title>
+<style>
+body {{ font-family: system-ui, sans-serif; margin: 2em; color: #222; }}
+svg text {{ fill: #222; }} li {{ font-family: ui-monospace, monospace; font-size: 12px; }}
+{css}
+</style></head><body>
+{body}
+{_CHECK_SCRIPT}
+</body></html>
+"""
+
+
 def render_html(report: Mapping[str, Any]) -> str:
     gate = report["gate"]
     d = report["dataset"]
@@ -180,18 +249,11 @@ def render_html(report: Mapping[str, Any]) -> str:
         if report.get("circular")
         else ""
     )
-    return f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8">
-<title>giebench: {escape(report["model"])} — {escape(verdict)}</title>
-<style>
-body {{ font-family: system-ui, sans-serif; margin: 2em; color: #222; }}
-.verdict {{ font-size: 1.4em; padding: .4em .8em; display: inline-block; border-radius: 4px;
+    css = f""".verdict {{ font-size: 1.4em; padding: .4em .8em; display: inline-block; border-radius: 4px;
   background: {"#d4edda" if gate["passed"] else "#f8d7da"}; }}
-svg text {{ fill: #222; }} table.checks td {{ font-size: 12px; padding: 0 .6em; }}
-tr.failed {{ background: #f8d7da; }} tr.blind td:last-child {{ color: #a60; }}
-li {{ font-family: ui-monospace, monospace; font-size: 12px; }}
-</style></head><body>
-<h1>GIEBench gate: <code>{escape(report["model"])}</code></h1>
+table.checks td {{ font-size: 12px; padding: 0 .6em; }}
+tr.failed {{ background: #f8d7da; }} tr.blind td:last-child {{ color: #a60; }}"""
+    body = f"""<h1>GIEBench gate: <code>{escape(report["model"])}</code></h1>
 <p class="verdict">{escape(verdict)}</p>
 <p>Data: <b>{escape(str(d["source"]))}</b>, {d["items"]} items — {escape(str(d.get("note", "")))}.
 Responses from {escape(str(report.get("responses_from", "")))}.</p>
@@ -203,12 +265,11 @@ red outline and ▼: the identity's check failed. Hover a cell for counts and it
 <p>Dot: change in accuracy; line: its 95% interval (Agresti–Min).</p>
 {change_chart(report)}
 {circular}
+{paper_section(report)}
 <h2>Failing checks</h2>
 <ul>{failures}</ul>
 <h2>What each check can detect</h2>
 <p>The true accuracy (gap, change) at which each judged check fails with 80% probability, computed
 exactly from the binomial under its own rule; ⚠: cannot catch a model at chance (0.25).</p>
-{checks_table(report)}
-{_CHECK_SCRIPT}
-</body></html>
-"""
+{checks_table(report)}"""
+    return html_page(f"giebench: {report['model']} — {verdict}", body, css=css)

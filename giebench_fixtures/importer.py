@@ -15,7 +15,7 @@ from pathlib import Path
 
 from .data import VARIANTS, Item, load_source
 from .errors import DataError
-from .recording import build_recording, recording_path
+from .recording import build_recording, recording_path, recording_text
 from .release import OFFICIAL_RESULTS, git_blob_id
 
 
@@ -62,7 +62,7 @@ def import_results(folder: Path, model: str, snapshots: Path, prefix: str | None
         payload = build_recording(model, f"{dimension}/{identity}/{variant_name}", items, texts, meta)
         path = recording_path(snapshots, model, dimension, identity, variant_name)
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(payload, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        path.write_text(recording_text(payload), encoding="utf-8")
         written.append(path)
     return written
 

@@ -360,12 +360,18 @@ class GateChecks:
         if self.run.unanswered(dimension, identity, Variant(variant)):
             return
         payload, drifted = self.run.recording(dimension, identity, Variant(variant))
+        replayed = (dimension, identity, Variant(variant)) in self.run.recorder.replayed
         updating = self.run.options.update
         if drifted and not updating:
-            message = (
-                f"{len(drifted)} verdict(s) changed from the recording of {self.run.model.name} "
-                "(accept with --snapshot-update):\n  " + "\n  ".join(drifted)
+            model = self.run.model.name
+            head = (
+                f"{len(drifted)} verdict(s) in the recording of {model} read differently by this "
+                "giebench's verdict rule (the responses are unchanged; accept with --snapshot-update)"
+                if replayed
+                else f"{len(drifted)} verdict(s) changed from the recording of {model} "
+                "(accept with --snapshot-update)"
             )
+            message = head + ":\n  " + "\n  ".join(drifted)
             self.node.user_properties.append(("giebench_check", message.replace("\n ", ";")))
             self.run.judge.outcomes(dimension, identity, Variant(variant))  # the report still shows them
             pytest.fail(message, pytrace=False)

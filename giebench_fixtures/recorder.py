@@ -2,7 +2,8 @@
 
 ``recording.py`` says what a recording is; this module decides, for one run, which
 recordings it reads (replay), and what payload each ``test_accuracy`` test compares with
-its snapshot (replayed, unchanged, or drifted under ``--live``).
+its snapshot (replayed, unchanged, or drifted: under ``--live`` or, replayed, by a changed
+verdict rule).
 """
 
 from __future__ import annotations
@@ -120,11 +121,12 @@ class Recorder:
         }
         label = f"{dimension}/{identity}/{variant}"
         payload = build_recording(self.model, label, items, texts, meta)
-        if scope in self.replayed:
+        if scope in self.replayed:  # same responses: a changed verdict is a changed verdict rule
             recorded = self.replayed[scope]
             payload["meta"] = recorded.get("meta", payload["meta"])
             payload["model"] = recorded.get("model", payload["model"])
-            return with_finish_reasons(payload, recorded_finish_reasons(recorded)), []
+            with_finish_reasons(payload, recorded_finish_reasons(recorded))
+            return payload, drift(label, recorded, payload)
         with_finish_reasons(
             payload, {i.key: c.finish_reason for i in items if (c := responses.get((i.key, i.variant)))}
         )

@@ -44,6 +44,13 @@ def model_dirname(model: str) -> str:
     return f"{readable[:MODEL_DIRNAME_READABLE].rstrip('._-') or 'model'}-{digest}"
 
 
+def recording_text(payload: Mapping[str, Any]) -> str:
+    """The one way a recording is written: keys sorted at every level, two-space indent,
+    UTF-8 as is, one final newline. The replay (through ``RecordingExtension``) and
+    ``giebench import-results`` both write with it, so their files are byte for byte equal."""
+    return json.dumps(payload, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+
+
 class RecordingExtension(JSONSnapshotExtension):
     """JSON snapshots kept in a folder of their model, so models never share files."""
 
@@ -53,6 +60,10 @@ class RecordingExtension(JSONSnapshotExtension):
     def dirname(cls, *, test_location: Any) -> str:
         root = Path(test_location.filepath).parent / cls.snapshot_dirname / cls.model_dir
         return str(root / test_location.basename)
+
+    def serialize(self, data: Any, **_filters: Any) -> str:
+        """A recording payload as its file's text (syrupy compares and writes this)."""
+        return recording_text(data)
 
 
 def build_recording(

@@ -8,10 +8,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from . import __version__, circular
+from . import __version__, circular, paper
 from .data import DIMENSIONS
 from .metrics import Outcome, comparisons, summarize
 from .stats import wilson_interval
+from .verdicts import VERDICT_RULE
 
 
 def build_report(
@@ -40,6 +41,7 @@ def build_report(
         "model": model["name"],
         "model_settings": dict(model),
         "dataset": dict(dataset),
+        "verdict_rule": VERDICT_RULE,
         "responses_from": responses_from,
         "results": [o.row() for o in ordered],
         "summary": summarize(ordered),
@@ -249,6 +251,7 @@ def markdown(report: Mapping[str, Any]) -> str:
         + (f", sent as `{sent}`" if (sent := report["model_settings"].get("sent")) else "")
         + ".",
     ]
+    out += ["", *paper.markdown_lines(report)]
     return "\n".join(out) + "\n"
 
 
