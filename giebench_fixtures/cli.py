@@ -103,6 +103,14 @@ def _parser() -> argparse.ArgumentParser:
         "--fail-on-regression", action="store_true", help="exit 1 when any significant regression is found"
     )
     compare.set_defaults(run=_compare)
+
+    board = commands.add_parser(
+        "leaderboard", help="several models side by side in the paper's tables, from their JSON reports"
+    )
+    board.add_argument("reports", nargs="+", type=Path, help="reports made with --giebench-report=PATH")
+    board.add_argument("--markdown", type=Path, default=None, help="also write the tables as Markdown here")
+    board.add_argument("--html", type=Path, default=None, help="also write a self-contained HTML page here")
+    board.set_defaults(run=_leaderboard)
     return parser
 
 
@@ -304,6 +312,12 @@ def _compare(args: argparse.Namespace) -> int:
             raise GiebenchError(f"cannot write {args.markdown}: {exc.strerror or exc}") from None
         print(f"wrote {args.markdown}")
     return 1 if args.fail_on_regression and comparison.regressions else 0
+
+
+def _leaderboard(args: argparse.Namespace) -> int:
+    from .leaderboard import main as leaderboard
+
+    return leaderboard(args.reports, markdown_path=args.markdown, html_path=args.html)
 
 
 if __name__ == "__main__":
