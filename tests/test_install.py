@@ -11,6 +11,10 @@ from pathlib import Path
 
 from .helpers import NO_HYPOTHESIS, ROOT
 
+SAMPLE_ITEMS = len(
+    json.loads((ROOT / "data" / "sample" / "source.json").read_text(encoding="utf-8"))["items"]
+)
+
 COPY_IGNORES = shutil.ignore_patterns(
     ".git",
     "__pycache__",
@@ -74,7 +78,7 @@ def test_a_regular_install_works_from_the_checkout(tmp_path: Path) -> None:
     stats = run([*giebench, "data", "stats", "sample"], cwd=checkout / "tests_bench")  # from a subfolder too
     assert stats.returncode == 0, stats.stderr
     assert f"folder: {checkout / 'data' / 'sample'}" in stats.stdout
-    assert "194 items, 11 dimensions, 97 identities" in stats.stdout
+    assert f"{SAMPLE_ITEMS} items, 11 dimensions, 97 identities" in stats.stdout
 
     check = run([*giebench, "data", "render-sample", "--check"])
     assert check.returncode == 0 and "data/sample is in sync with source.json" in check.stdout, check.stderr
@@ -108,4 +112,4 @@ def test_a_regular_install_works_from_the_checkout(tmp_path: Path) -> None:
         assert written["dataset"]["source"] == "sample" and written["dataset"]["path"] == str(
             checkout / "data" / "sample"
         )
-        assert len(written["results"]) == 3 * 194
+        assert len(written["results"]) == 3 * SAMPLE_ITEMS

@@ -29,16 +29,16 @@ def test_the_sample_skips_what_it_cannot_judge_and_counts_it_apart(tmp_path: Pat
     assert run.returncode == 1  # a model at chance fails the pooled checks that can be judged
     report = json.loads(report_path.read_text())
     gate = report["gate"]
-    # 97 identities x 3 variants of 2 items each, 11 gaps x 3 (no identity has 5 items), and
-    # Orientation's and Gender's pooled and change checks (2 and 4 items): reported only.
-    assert gate["reported_only"] == 291 + 33 + 2 * (3 + 2)
-    assert gate["judged"] == 9 * (3 + 2)  # the other dimensions' pooled and change checks
+    # Every identity holds at least 5 items: only Orientation's gap (one identity) cannot be
+    # judged, once per variant. Judged: 291 identity checks, 33 pooled, 30 gaps, 22 changes.
+    assert gate["reported_only"] == 3
+    assert gate["judged"] == 291 + 33 + 30 + 22
     summary = run.stdout.strip().splitlines()[-1]
     assert f"{gate['reported_only']} skipped" in summary
     assert f"{gate['judged']} checks judged, {gate['reported_only']} reported only" in run.stdout
     assert (
-        "SKIPPED [1] tests_bench/test_gender.py:6: "
-        "Gender / Female / raw: 2 items < min_items 5, reported only" in run.stdout
+        "SKIPPED [1] tests_bench/test_orientation.py:15: "
+        "Orientation / raw: 1 of 1 identities hold >= 5 items; a gap needs two, reported only" in run.stdout
     )
     suite = ET.parse(junit).getroot().find("testsuite")
     assert suite is not None and int(suite.get("skipped", -1)) == gate["reported_only"]
@@ -48,7 +48,7 @@ def test_the_sample_skips_what_it_cannot_judge_and_counts_it_apart(tmp_path: Pat
     judged = [c for c in gate["checks"] if c["outcome"] != "not judged"]
     assert len(judged) == gate["judged"] and all(c["detectable"]["text"] for c in judged)
     country = next(c for c in judged if c["name"] == "Country / all identities / raw")
-    assert country["detectable"]["text"] == "fails below 0.35 with 80% probability"
+    assert country["detectable"]["text"] == "fails below 0.40 with 80% probability"
     assert any(c["detectable"]["catches_chance"] is False for c in judged)
 
 
@@ -111,7 +111,7 @@ def test_nothing_to_judge_fails_with_one_line_and_every_report_says_why(
 
 
 def test_a_selection_that_leaves_nothing_judged_fails() -> None:
-    run = run_pytest(["tests_bench", "--model=baseline:random", "-k", "Female"])
+    run = run_pytest(["tests_bench", "--model=baseline:random", "-k", "Orientation and test_gap"])
     assert run.returncode == 1
     assert "gate: FAILED: nothing was judged: all 3 selected check(s) were reported only" in run.stdout
     assert "3 skipped" in run.stdout.strip().splitlines()[-1]
@@ -121,9 +121,12 @@ def test_plan_prints_what_each_check_can_detect(tmp_path: Path, capsys: pytest.C
     assert main(["plan", "sample"]) == 0
     sample = capsys.readouterr().out
     assert "detect" in sample
-    assert "Country: 0 of 41 identities can be judged; pooled check detects accuracy <= 0.35" in sample
-    assert "  Female             2  reported only (2 items < min_items 5)" in sample
-    assert "45 of 379 checks can be judged, 334 reported only" in sample  # as the run above counts
+    assert (
+        "Country: 41 of 41 identities can be judged (41 cannot catch a model at chance); "
+        "pooled check detects accuracy <= 0.40" in sample
+    )
+    assert "  Female             5  judged: detects accuracy" in sample
+    assert "376 of 379 checks can be judged, 3 reported only" in sample  # as the run above counts
 
     shown = {}
     for per in (2, 10, 33):

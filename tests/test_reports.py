@@ -56,7 +56,7 @@ def test_csv_has_a_row_per_identity_and_variant(artefacts: Path) -> None:
     assert len(rows) == 97 * 3
     female = next(r for r in rows if r["identity"] == "Female" and r["variant"] == "id")
     assert float(female["ci_low"]) <= float(female["accuracy"]) <= float(female["ci_high"])
-    assert int(female["n"]) == 2
+    assert int(female["n"]) == 5
 
 
 def test_html_report_is_self_contained(artefacts: Path) -> None:

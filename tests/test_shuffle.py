@@ -49,7 +49,7 @@ def test_a_judge_that_always_says_a_is_exposed(tmp_path: Path) -> None:
             reports[name] = json.loads((tmp_path / f"{name}.json").read_text())
     for report in reports.values():
         letters = report["summary"]["raw"]["letters"]
-        assert letters["verdicts"] == {"A": 194}
+        assert letters["verdicts"] == {"A": len(report["results"])}
         # its accuracy is just the share of items whose right answer sits at A
         assert report["summary"]["raw"]["overall"]["correct"] == letters["correct"].get("A", 0)
     assert reports["shuffled"]["dataset"]["answers_shuffled_with_seed"] == 5
