@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from .helpers import ROOT, invented_items, run_pytest, write_source
-from .test_reports import CHROMIUM
+from .test_reports import CHROMIUM, chromium_flags
 
 MODELS = ("--model=baseline:random --seed=1", "--model=baseline:random --seed=2", "--model=baseline:opener")
 
@@ -73,18 +73,7 @@ def test_the_leaderboard_renders_in_a_real_browser(reports: list[Path], tmp_path
         pytest.skip("chromium not installed (apt-get install chromium)")
     html = tmp_path / "lb.html"
     assert _cli("leaderboard", *map(str, reports), "--html", str(html)).returncode == 0
-    flags = [
-        CHROMIUM,
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        f"--user-data-dir={tmp_path / 'profile'}",
-    ]
+    flags = chromium_flags(tmp_path / "profile")
     dom = subprocess.run([*flags, "--dump-dom", html.as_uri()], capture_output=True, text=True, timeout=120)
     body = re.search(r"<body[^>]*>", dom.stdout)
     assert body is not None

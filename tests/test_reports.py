@@ -15,6 +15,23 @@ from .helpers import run_pytest
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
+def chromium_flags(profile: Path) -> list[str]:
+    """Headless chromium as this machine needs it: no sandbox as root, no background network."""
+    assert CHROMIUM is not None
+    return [
+        CHROMIUM,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={profile}",
+    ]
+
+
 @pytest.fixture(scope="module")
 def artefacts(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("artefacts")
@@ -72,18 +89,7 @@ def test_html_report_renders_its_charts_in_a_real_browser(artefacts: Path, tmp_p
         if os.environ.get("CI"):
             pytest.fail("chromium is missing: .ci/run installs Debian's chromium for this test")
         pytest.skip("chromium not installed (apt-get install chromium)")
-    flags = [
-        CHROMIUM,
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        f"--user-data-dir={tmp_path / 'profile'}",
-    ]
+    flags = chromium_flags(tmp_path / "profile")
     page = (artefacts / "r.html").as_uri()
     dom = subprocess.run([*flags, "--dump-dom", page], capture_output=True, text=True, timeout=120).stdout
     body = re.search(r"<body[^>]*>", dom)
