@@ -247,7 +247,7 @@ def test_two_seeds_of_the_random_baseline_compare_end_to_end(tmp_path: Path) -> 
     header = run.stdout.splitlines()[0]
     assert (
         header
-        == "compare baseline:random (seed1.json) -> baseline:random (seed2.json) on sample: 582 items paired"
+        == "compare baseline:random (seed1.json) -> baseline:random (seed2.json) on sample: 1464 items paired"
     )
     assert "warning" not in run.stdout
     assert "significant regressions:" in run.stdout
