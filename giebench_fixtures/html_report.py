@@ -42,24 +42,27 @@ def heat_grid(
     *,
     aria: str,
     cell_width: int = CELL_W,
+    label_width: int = LABEL_W,
     marked_rows: Collection[int] = (),
 ) -> str:
     """An inline SVG heat map: a label per row, a coloured cell per column (grey where None)."""
-    width = LABEL_W + cell_width * len(columns) + 10
+    width = label_width + cell_width * len(columns) + 10
     height = CELL_H * (len(rows) + 1) + 10
     parts = [
         f'<svg class="heatmap" role="img" aria-label="{escape(aria)}" '
         f'width="{width}" height="{height}" viewBox="0 0 {width} {height}" font-size="12">'
     ]
     for col, name in enumerate(columns):
-        x = LABEL_W + col * cell_width + cell_width / 2
+        x = label_width + col * cell_width + cell_width / 2
         parts.append(f'<text x="{x}" y="14" text-anchor="middle" font-weight="bold">{escape(name)}</text>')
     for row, (label, cells) in enumerate(rows):
         y = CELL_H * (row + 1)
         weight = ' font-weight="bold"' if row in marked_rows else ""
-        parts.append(f'<text x="{LABEL_W - 6}" y="{y + 14}" text-anchor="end"{weight}>{escape(label)}</text>')
+        parts.append(
+            f'<text x="{label_width - 6}" y="{y + 14}" text-anchor="end"{weight}>{escape(label)}</text>'
+        )
         for col, cell in enumerate(cells):
-            x = LABEL_W + col * cell_width
+            x = label_width + col * cell_width
             if cell is None:
                 parts.append(
                     f'<rect x="{x}" y="{y}" width="{cell_width - 2}" height="{CELL_H - 2}" fill="#eee"/>'

@@ -296,8 +296,11 @@ def markdown(board: Leaderboard) -> str:
 
 
 def render_html(board: Leaderboard) -> str:
+    tables = [*board.tables, *board.paper_tables]
+    longest = max(len(label) for table in tables for label, _ in table.rows)
+    label_width = max(120, 7 * longest + 20)  # one width for every table, so their columns align
     sections = []
-    for table in [*board.tables, *board.paper_tables]:
+    for table in tables:
         rows = [
             (
                 label,
@@ -308,7 +311,13 @@ def render_html(board: Leaderboard) -> str:
             )
             for i, (label, cells) in enumerate(table.rows)
         ]
-        grid = heat_grid(table.columns, rows, aria=table.title, cell_width=110, marked_rows=table.marked)
+        grid = heat_grid(
+            table.columns,
+            rows,
+            aria=table.title,
+            label_width=label_width,
+            marked_rows=table.marked,
+        )
         sections.append(f"<h2>{escape(table.title)}</h2>\n{grid}")
     notes = "".join(f"<li>{escape(n)}</li>" for n in board.notes)
     paper = f'<p class="paper-note"><small>{escape(board.paper_note)}</small></p>'

@@ -50,9 +50,11 @@ FOOTNOTE = (
     "per-dimension figures divide by one more than the dimension's items (Country 97, "
     "Orientation 82, Age 93, Gender 68, Personality 108, Skin 101, Faith 96, Education 104, "
     "Economy 100, Party 100, Occupation 61: its June 2024 eval.py counted each category's first "
-    "item twice); ours divide by the items, so the same flips read about 1% larger here. Its "
-    "Overall figures use about 999 items. Two of its cells are copy errors in the flip counts "
-    "only: Raw→ID Deepseek-7b (the Raw→COT row's) and Raw→COT Gemma-7b Overall (GPT-3.5-turbo's)."
+    "item twice); ours divide by the items themselves, so the same flips give a change about 1% "
+    "larger (relative) here. Its "
+    "Overall figures use about 999 items. Two of its rows (marked † in the leaderboard) hold copy "
+    "errors in their flip counts only: Raw→ID Deepseek-7b (the Raw→COT row's) and Raw→COT "
+    "Gemma-7b Overall (GPT-3.5-turbo's)."
 )
 
 
@@ -132,7 +134,8 @@ def run_cell(report: Mapping[str, Any], comparison: str, column: str) -> tuple[f
     change = report.get("comparisons", {}).get(comparison, {}).get("*" if column == "Overall" else column)
     if change is None:
         return None
-    return round(change["change"] * 100, 1), int(change["gained"]), int(change["lost"])
+    points = round(change["change"] * 100, 1) + 0.0  # + 0.0: no "-0.0"
+    return points, int(change["gained"]), int(change["lost"])
 
 
 def ranks(report: Mapping[str, Any]) -> dict[str, dict[str, Rank]]:
