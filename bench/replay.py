@@ -26,7 +26,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench.throughput import invented_items, write_source  # noqa: E402
-from giebench_fixtures.loopback import LoopbackServer, letter_answerer  # noqa: E402
+from tests.loopback import LoopbackServer, letter_answerer  # noqa: E402
 
 MODEL = "bench-replay"
 

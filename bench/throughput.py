@@ -3,10 +3,10 @@
     python bench/throughput.py [--prompts 2997] [--latency 0.2] [--out bench/results/throughput.json]
 
 Generates ``--prompts`` judge prompts in the official GIEBench layout (invented items x
-the three variants, rendered with ``giebench_fixtures.template.render_layout``), loads
-them with ``giebench_fixtures.data.load_source``, starts one ``LoopbackServer`` with a
+the three variants, rendered with ``giebench_fixtures.data.template.render_layout``), loads
+them with ``giebench_fixtures.data.items.load_source``, starts one ``LoopbackServer`` with a
 fixed ``--latency`` per request, and for each concurrency level runs
-``giebench_fixtures.runner.request_all`` through ``OpenAIChat`` (the real ``openai``
+``giebench_fixtures.asking.runner.request_all`` through ``OpenAIChat`` (the real ``openai``
 client, real HTTP on 127.0.0.1) into a fresh SQLite ``ResponseCache``.
 
 For each level it reports wall time, the ideal wall time (prompts x latency /
@@ -42,12 +42,12 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # runnable as `python bench/throughput.py` from a checkout
     sys.path.insert(0, str(ROOT))
 
-from giebench_fixtures.cache import ResponseCache, cache_key  # noqa: E402
-from giebench_fixtures.data import DIMENSIONS, LETTERS, VARIANTS, iter_items, load_source  # noqa: E402
-from giebench_fixtures.loopback import LoopbackServer  # noqa: E402
-from giebench_fixtures.models import OpenAIChat, Sampling  # noqa: E402
-from giebench_fixtures.runner import Accounting, request_all  # noqa: E402
-from giebench_fixtures.template import render_layout  # noqa: E402
+from giebench_fixtures.asking.cache import ResponseCache, cache_key  # noqa: E402
+from giebench_fixtures.asking.models import OpenAIChat, Sampling  # noqa: E402
+from giebench_fixtures.asking.runner import Accounting, request_all  # noqa: E402
+from giebench_fixtures.data.items import DIMENSIONS, LETTERS, VARIANTS, iter_items, load_source  # noqa: E402
+from giebench_fixtures.data.template import render_layout  # noqa: E402
+from tests.loopback import LoopbackServer  # noqa: E402
 
 MODEL = "bench-model"
 IDENTITIES_PER_DIMENSION = 3  # 11 dimensions x 3 identities = 33 identities

@@ -8,11 +8,12 @@ from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
-from . import __version__, release, sample
-from .cache import RESPONSES_FILE, ResponseCache, cache_dir
-from .data import LETTERS, VARIANTS, Dataset, load_source, require_items
-from .errors import GiebenchError
-from .repository import find_repository, require_repository
+from giebench_fixtures import __version__
+from giebench_fixtures.asking.cache import RESPONSES_FILE, ResponseCache, cache_dir
+from giebench_fixtures.data import release, sample
+from giebench_fixtures.data.items import LETTERS, VARIANTS, Dataset, load_source, require_items
+from giebench_fixtures.data.repository import find_repository, require_repository
+from giebench_fixtures.errors import GiebenchError
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -136,7 +137,7 @@ def _stats(args: argparse.Namespace) -> int:
 def _audit(args: argparse.Namespace) -> int:
     from fractions import Fraction
 
-    from . import audit
+    from giebench_fixtures.data import audit
 
     bar = None if args.max_cue is None else _max_cue(args.max_cue)
     files = [Path(s) for s in args.source if Path(s).is_file()]
@@ -217,9 +218,9 @@ def stats_lines(dataset: Dataset) -> list[str]:
 
 
 def _plan(args: argparse.Namespace) -> int:
-    from .data import DIMENSIONS, parse_variants
-    from .plan import plan_lines
-    from .thresholds import load_thresholds
+    from giebench_fixtures.data.items import DIMENSIONS, parse_variants
+    from giebench_fixtures.judging.thresholds import load_thresholds
+    from giebench_fixtures.reports.plan import plan_lines
 
     label, folder = release.resolve_source(args.source, _checkout())
     dataset = load_source(folder, source=label)
@@ -261,7 +262,7 @@ def _render_sample(args: argparse.Namespace) -> int:
 
 
 def _import_results(args: argparse.Namespace) -> int:
-    from .importer import import_results
+    from giebench_fixtures.recording.importer import import_results
 
     snapshots = require_repository(Path.cwd(), "giebench import-results") / "tests_bench" / "__snapshots__"
     written = import_results(args.folder, args.model, snapshots, args.prefix)
@@ -300,7 +301,7 @@ def _alpha(text: str) -> float:
 
 
 def _compare(args: argparse.Namespace) -> int:
-    from .compare import compare_reports, load_report, markdown, terminal_lines
+    from giebench_fixtures.reports.compare import compare_reports, load_report, markdown, terminal_lines
 
     comparison = compare_reports(load_report(args.old), load_report(args.new), alpha=args.alpha)
     for line in terminal_lines(comparison):
@@ -315,7 +316,7 @@ def _compare(args: argparse.Namespace) -> int:
 
 
 def _leaderboard(args: argparse.Namespace) -> int:
-    from .leaderboard import main as leaderboard
+    from giebench_fixtures.reports.leaderboard import main as leaderboard
 
     return leaderboard(args.reports, markdown_path=args.markdown, html_path=args.html)
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from .errors import OptionError
+from giebench_fixtures.errors import OptionError
 
 REASONING_EFFORTS = ("none", "minimal", "low", "medium", "high", "xhigh", "max")
 MAX_CONCURRENCY = 1000  # the openai client's connection pool holds 1000 connections

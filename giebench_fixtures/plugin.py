@@ -14,20 +14,20 @@ from typing import Any
 
 import pytest
 
-from .cache import cache_dir
-from .data import Variant, parse_variants
-from .errors import GiebenchError
-from .gate import Verdict
-from .html_report import render_html
-from .judging import why_nothing_judged
-from .metrics import Outcome
-from .models import BASELINE_PREFIX, Sampling
-from .options import REASONING_EFFORTS, RunValues, check_cache_dir, check_run_values
-from .recording import RecordingExtension, identity_test_id, model_dirname
-from .report import csv_text, markdown, terminal_lines
-from .repository import find_repository
-from .runner import Accounting
-from .session import GateRun, RequestFacts, RunOptions, Scope, open_run
+from giebench_fixtures.asking.cache import cache_dir
+from giebench_fixtures.asking.models import BASELINE_PREFIX, Sampling
+from giebench_fixtures.asking.runner import Accounting
+from giebench_fixtures.data.items import Variant, parse_variants
+from giebench_fixtures.data.repository import find_repository
+from giebench_fixtures.errors import GiebenchError
+from giebench_fixtures.judging.gate import Verdict
+from giebench_fixtures.judging.judge import why_nothing_judged
+from giebench_fixtures.judging.metrics import Outcome
+from giebench_fixtures.options import REASONING_EFFORTS, RunValues, check_cache_dir, check_run_values
+from giebench_fixtures.recording.snapshots import RecordingExtension, identity_test_id, model_dirname
+from giebench_fixtures.reports.html import render_html
+from giebench_fixtures.reports.report import csv_text, markdown, terminal_lines
+from giebench_fixtures.session import GateRun, RequestFacts, RunOptions, Scope, open_run
 
 USAGE = (
     "choose a model to judge: pytest tests_bench --model=NAME "

@@ -13,20 +13,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import circular
-from .asking import Asker
-from .data import DIMENSIONS, Dataset, Variant, load_source, shuffle_answers
-from .errors import GiebenchError
-from .gate import Verdict
-from .judging import Judge
-from .metrics import Outcome
-from .models import Completion, Model, Sampling, make_model
-from .recorder import Recorder, Scope
-from .recording import stale_error
-from .release import resolve_source
-from .report import build_report
-from .runner import Accounting
-from .thresholds import Thresholds, load_thresholds, unmatched_identities
+from giebench_fixtures.asking.asker import Asker
+from giebench_fixtures.asking.models import Completion, Model, Sampling, make_model
+from giebench_fixtures.asking.runner import Accounting
+from giebench_fixtures.data.items import DIMENSIONS, Dataset, Variant, load_source, shuffle_answers
+from giebench_fixtures.data.release import resolve_source
+from giebench_fixtures.errors import GiebenchError
+from giebench_fixtures.judging import circular
+from giebench_fixtures.judging.gate import Verdict
+from giebench_fixtures.judging.judge import Judge
+from giebench_fixtures.judging.metrics import Outcome
+from giebench_fixtures.judging.thresholds import Thresholds, load_thresholds, unmatched_identities
+from giebench_fixtures.recording.recorder import Recorder, Scope
+from giebench_fixtures.recording.snapshots import stale_error
+from giebench_fixtures.reports.report import build_report
 
 
 @dataclass

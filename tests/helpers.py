@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from giebench_fixtures.template import render_layout
+from giebench_fixtures.data.template import render_layout
 
 ROOT = Path(__file__).resolve().parent.parent
 # The gate uses no hypothesis, whose pytest plugin costs every pytest process about a second

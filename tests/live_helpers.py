@@ -8,7 +8,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-from giebench_fixtures.loopback import LoopbackServer, letter_answerer
+from tests.loopback import LoopbackServer, letter_answerer
 
 from .helpers import invented_items, run_pytest, write_source
 

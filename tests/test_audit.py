@@ -17,13 +17,13 @@ from typing import Any
 
 import pytest
 
-from giebench_fixtures import audit
-from giebench_fixtures.baselines import CueJudge, available
-from giebench_fixtures.data import Variant, load_source
+from giebench_fixtures.asking.baselines import CueJudge, available
+from giebench_fixtures.asking.models import Sampling, make_model
+from giebench_fixtures.data import audit
+from giebench_fixtures.data.items import Variant, load_source
+from giebench_fixtures.data.template import render_prompt
 from giebench_fixtures.errors import DataError, EndpointError
-from giebench_fixtures.models import Sampling, make_model
-from giebench_fixtures.template import render_prompt
-from giebench_fixtures.verdicts import read_verdict
+from giebench_fixtures.judging.verdicts import read_verdict
 
 from .helpers import ROOT, invented_items, run_pytest, write_source
 

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from giebench_fixtures.data import load_source
-from giebench_fixtures.loopback import MALFORMED_200, LoopbackServer, letter_answerer
+from giebench_fixtures.data.items import load_source
+from tests.loopback import MALFORMED_200, LoopbackServer, letter_answerer
 
 from .conftest import SNAPSHOTS
 from .helpers import run_pytest

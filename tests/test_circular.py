@@ -9,11 +9,11 @@ from typing import Any
 
 import pytest
 
-from giebench_fixtures import circular
-from giebench_fixtures.data import LETTERS, Variant, load_source, parse_prompt
-from giebench_fixtures.loopback import LoopbackServer, letter_answerer
-from giebench_fixtures.metrics import Outcome
-from giebench_fixtures.thresholds import load_thresholds
+from giebench_fixtures.data.items import LETTERS, Variant, load_source, parse_prompt
+from giebench_fixtures.judging import circular
+from giebench_fixtures.judging.metrics import Outcome
+from giebench_fixtures.judging.thresholds import load_thresholds
+from tests.loopback import LoopbackServer, letter_answerer
 
 from .conftest import SNAPSHOTS
 from .helpers import run_pytest, write_source

@@ -11,8 +11,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from giebench_fixtures import sample
-from giebench_fixtures.data import DIMENSIONS, LETTERS, VARIANTS
+from giebench_fixtures.data import sample
+from giebench_fixtures.data.items import DIMENSIONS, LETTERS, VARIANTS
 
 from .helpers import ROOT, invented_items, write_source
 

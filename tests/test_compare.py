@@ -12,8 +12,13 @@ from typing import Any
 
 import pytest
 
-from giebench_fixtures.compare import LoadedReport, compare_reports, load_report, min_significant_flips
 from giebench_fixtures.errors import GiebenchError
+from giebench_fixtures.reports.compare import (
+    LoadedReport,
+    compare_reports,
+    load_report,
+    min_significant_flips,
+)
 
 from .helpers import ROOT, run_pytest
 

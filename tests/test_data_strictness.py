@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from giebench_fixtures.data import VARIANTS
+from giebench_fixtures.data.items import VARIANTS
 
 from .helpers import ROOT, invented_items, write_source
 

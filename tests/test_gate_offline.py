@@ -119,7 +119,7 @@ def test_identities_with_spaces_are_selected_by_underscores() -> None:
     ids = [line for line in run.stdout.splitlines() if "::" in line]
     assert ids == [f"tests_bench/test_skin.py::test_accuracy[{v}-Light_Brown]" for v in ("raw", "id", "cot")]
     # imported recordings land where the plugin looks for them
-    from giebench_fixtures.recording import recording_path
+    from giebench_fixtures.recording.snapshots import recording_path
 
     path = recording_path(Path("snaps"), "m", "Skin", "Light Brown", "id")
     assert path == Path("snaps/m/test_skin/test_accuracy[id-Light_Brown].json")

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from giebench_fixtures.recording import RecordingExtension
+from giebench_fixtures.recording.snapshots import RecordingExtension
 
 from .conftest import SNAPSHOTS
 from .helpers import ROOT

@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
-from giebench_fixtures.data import DIMENSIONS, load_source, shuffle_answers
-from giebench_fixtures.importer import import_results
+from giebench_fixtures.data.items import DIMENSIONS, load_source, shuffle_answers
+from giebench_fixtures.recording.importer import import_results
 
 from .conftest import SNAPSHOTS
 from .helpers import ROOT, run_pytest

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from giebench_fixtures.recording import model_dirname
+from giebench_fixtures.recording.snapshots import model_dirname
 
 from .conftest import SNAPSHOTS
 from .helpers import ROOT, run_pytest

@@ -5,8 +5,9 @@ from typing import Any
 
 import pytest
 
-from giebench_fixtures.html_report import render_html
-from giebench_fixtures.paper import (
+from giebench_fixtures.judging.verdicts import VERDICT_RULE
+from giebench_fixtures.reports.html import render_html
+from giebench_fixtures.reports.paper import (
     COLUMNS,
     COPY_ERRORS,
     PAPER_DENOMINATORS,
@@ -14,8 +15,7 @@ from giebench_fixtures.paper import (
     paper_table,
     ranks,
 )
-from giebench_fixtures.report import markdown
-from giebench_fixtures.verdicts import VERDICT_RULE
+from giebench_fixtures.reports.report import markdown
 
 
 def test_the_shipped_tables_hold_23_models_and_the_example_of_giebench_md() -> None:

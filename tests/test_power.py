@@ -12,10 +12,10 @@ from collections.abc import Callable
 
 import pytest
 
-from giebench_fixtures import gate, power
-from giebench_fixtures.gate import check_accuracy, check_change, check_gap
-from giebench_fixtures.metrics import Outcome
-from giebench_fixtures.thresholds import Bars
+from giebench_fixtures.judging import gate, power
+from giebench_fixtures.judging.gate import check_accuracy, check_change, check_gap
+from giebench_fixtures.judging.metrics import Outcome
+from giebench_fixtures.judging.thresholds import Bars
 
 TRIALS = 2000
 SD = math.sqrt(0.8 * 0.2 / TRIALS)  # of a simulated rate near 0.8

@@ -6,10 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from giebench_fixtures.errors import GiebenchError, OptionError
-from giebench_fixtures.options import RunValues, check_base_url, check_run_values, masked, public_endpoint
-from giebench_fixtures.recording import model_dirname
-from giebench_fixtures.replies import (
+from giebench_fixtures.asking.replies import (
     Answer,
     Fault,
     answer_verdict,
@@ -17,7 +14,10 @@ from giebench_fixtures.replies import (
     retry_after_seconds,
     server_error,
 )
-from giebench_fixtures.repository import find_repository, require_repository
+from giebench_fixtures.data.repository import find_repository, require_repository
+from giebench_fixtures.errors import GiebenchError, OptionError
+from giebench_fixtures.options import RunValues, check_base_url, check_run_values, masked, public_endpoint
+from giebench_fixtures.recording.snapshots import model_dirname
 
 from .helpers import ROOT
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from giebench_fixtures.errors import ThresholdsError
-from giebench_fixtures.gate import (
+from giebench_fixtures.judging.gate import (
     Judgement,
     change_fails,
     check_accuracy,
@@ -17,9 +17,16 @@ from giebench_fixtures.gate import (
     check_gap,
     family_bars,
 )
-from giebench_fixtures.metrics import Outcome, comparisons, letter_shares, paired_change, summarize, tally
-from giebench_fixtures.stats import chi2_sf, homogeneity_test, paired_change_interval, wilson_interval
-from giebench_fixtures.thresholds import Bars, load_thresholds, unmatched_identities
+from giebench_fixtures.judging.metrics import (
+    Outcome,
+    comparisons,
+    letter_shares,
+    paired_change,
+    summarize,
+    tally,
+)
+from giebench_fixtures.judging.stats import chi2_sf, homogeneity_test, paired_change_interval, wilson_interval
+from giebench_fixtures.judging.thresholds import Bars, load_thresholds, unmatched_identities
 
 
 def o(

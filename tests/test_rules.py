@@ -9,17 +9,17 @@ from pathlib import Path
 
 import pytest
 
-from giebench_fixtures.cache import ResponseCache, cache_key
-from giebench_fixtures.data import Variant, load_source
-from giebench_fixtures.gate import Judgement, check_accuracy, check_change, check_gap
-from giebench_fixtures.judging import Judge
-from giebench_fixtures.loopback import LoopbackServer, letter_answerer
-from giebench_fixtures.metrics import Outcome, paired_change, tally
-from giebench_fixtures.models import Completion, Sampling, make_model
-from giebench_fixtures.report import table_rows, terminal_lines
-from giebench_fixtures.runner import Accounting, request_all
-from giebench_fixtures.stats import homogeneity_test, paired_change_interval, wilson_interval
-from giebench_fixtures.thresholds import Bars, load_thresholds
+from giebench_fixtures.asking.cache import ResponseCache, cache_key
+from giebench_fixtures.asking.models import Completion, Sampling, make_model
+from giebench_fixtures.asking.runner import Accounting, request_all
+from giebench_fixtures.data.items import Variant, load_source
+from giebench_fixtures.judging.gate import Judgement, check_accuracy, check_change, check_gap
+from giebench_fixtures.judging.judge import Judge
+from giebench_fixtures.judging.metrics import Outcome, paired_change, tally
+from giebench_fixtures.judging.stats import homogeneity_test, paired_change_interval, wilson_interval
+from giebench_fixtures.judging.thresholds import Bars, load_thresholds
+from giebench_fixtures.reports.report import table_rows, terminal_lines
+from tests.loopback import LoopbackServer, letter_answerer
 
 from .helpers import invented_items, write_source
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from giebench_fixtures import audit
-from giebench_fixtures.data import load_source
+from giebench_fixtures.data import audit
+from giebench_fixtures.data.items import load_source
 
 from .helpers import ROOT
 

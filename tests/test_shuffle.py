@@ -4,8 +4,8 @@ import json
 from collections import Counter
 from pathlib import Path
 
-from giebench_fixtures.data import LETTERS, Variant, load_source, parse_prompt, shuffle_answers
-from giebench_fixtures.loopback import LoopbackServer
+from giebench_fixtures.data.items import LETTERS, Variant, load_source, parse_prompt, shuffle_answers
+from tests.loopback import LoopbackServer
 
 from .helpers import ROOT, run_pytest
 

@@ -3,16 +3,16 @@ import random
 
 import pytest
 
-from giebench_fixtures.gate import check_accuracy
-from giebench_fixtures.metrics import Outcome
-from giebench_fixtures.stats import (
+from giebench_fixtures.judging.gate import check_accuracy
+from giebench_fixtures.judging.metrics import Outcome
+from giebench_fixtures.judging.stats import (
     chi2_sf,
     homogeneity_test,
     mcnemar_exact,
     paired_change_interval,
     wilson_interval,
 )
-from giebench_fixtures.thresholds import Bars
+from giebench_fixtures.judging.thresholds import Bars
 
 
 def test_wilson_interval_matches_published_values() -> None:

@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 
 from giebench_fixtures.errors import ThresholdsError
-from giebench_fixtures.thresholds import load_thresholds
+from giebench_fixtures.judging.thresholds import load_thresholds
 
 from .helpers import ROOT
 

@@ -8,9 +8,9 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from giebench_fixtures.data import VARIANTS, load_source
-from giebench_fixtures.recording import build_recording, recording_path, recording_text
-from giebench_fixtures.verdicts import read_verdict
+from giebench_fixtures.data.items import VARIANTS, load_source
+from giebench_fixtures.judging.verdicts import read_verdict
+from giebench_fixtures.recording.snapshots import build_recording, recording_path, recording_text
 
 from .conftest import SNAPSHOTS
 from .live_helpers import replay_offline, small_data

@@ -23,7 +23,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from .errors import DataError
+from giebench_fixtures.errors import DataError
 
 LETTERS = ("A", "B", "C", "D")
 

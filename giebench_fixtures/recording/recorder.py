@@ -15,9 +15,9 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
-from .data import Dataset, Item, Variant
-from .models import Completion, Sampling
-from .recording import (
+from giebench_fixtures.asking.models import Completion, Sampling
+from giebench_fixtures.data.items import Dataset, Item, Variant
+from giebench_fixtures.recording.snapshots import (
     build_recording,
     drift,
     read_recording,

@@ -21,8 +21,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from .errors import GiebenchError
-from .models import Completion, Sampling
+from giebench_fixtures.asking.models import Completion, Sampling
+from giebench_fixtures.errors import GiebenchError
 
 CACHE_ENV = "GIEBENCH_CACHE_DIR"
 RESPONSES_FILE = "responses.sqlite3"

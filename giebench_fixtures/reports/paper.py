@@ -17,8 +17,8 @@ from functools import cache
 from importlib.resources import files
 from typing import Any
 
-from .data import DIMENSIONS
-from .verdicts import VERDICT_RULE
+from giebench_fixtures.data.items import DIMENSIONS
+from giebench_fixtures.judging.verdicts import VERDICT_RULE
 
 COMPARISONS = {"raw->id": "paper-raw-to-id.csv", "raw->cot": "paper-raw-to-cot.csv"}
 COMPARISON_TITLES = {"raw->id": "Raw→ID (empathy)", "raw->cot": "Raw→COT (understanding)"}

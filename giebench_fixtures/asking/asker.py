@@ -13,11 +13,11 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from .cache import RESPONSES_FILE, ResponseCache, cache_dir, cache_key
-from .data import Item, Variant
-from .errors import EndpointError
-from .models import Completion, Model, OpenAIChat, Sampling
-from .runner import Accounting, Progress, request_all
+from giebench_fixtures.asking.cache import RESPONSES_FILE, ResponseCache, cache_dir, cache_key
+from giebench_fixtures.asking.models import Completion, Model, OpenAIChat, Sampling
+from giebench_fixtures.asking.runner import Accounting, Progress, request_all
+from giebench_fixtures.data.items import Item, Variant
+from giebench_fixtures.errors import EndpointError
 
 
 @dataclass

@@ -18,13 +18,14 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from .compare import LoadedReport, load_report
-from .errors import GiebenchError
-from .html_report import GridCell, heat_grid, html_page
-from .paper import (
+from giebench_fixtures.errors import GiebenchError
+from giebench_fixtures.judging.verdicts import UNRECORDED_RULE
+from giebench_fixtures.reports.compare import LoadedReport, load_report
+from giebench_fixtures.reports.html import GridCell, heat_grid, html_page
+from giebench_fixtures.reports.paper import (
     COLUMNS as PAPER_COLUMNS,
 )
-from .paper import (
+from giebench_fixtures.reports.paper import (
     COMPARISON_TITLES,
     COMPARISONS,
     COPY_ERRORS,
@@ -35,8 +36,7 @@ from .paper import (
     ranks,
     run_cell,
 )
-from .report import dimension_order
-from .verdicts import UNRECORDED_RULE
+from giebench_fixtures.reports.report import dimension_order
 
 VARIANT_TITLES = {"raw": "Raw", "id": "ID", "cot": "COT"}
 STEP_SUMMARY_LIMIT = 1000 * 1024  # GitHub's job summary takes at most 1 MiB

@@ -22,8 +22,8 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from .data import DIMENSIONS, LETTERS, Dataset, DimensionNames, Variant, read_json_object
-from .errors import DataError
+from giebench_fixtures.data.items import DIMENSIONS, LETTERS, Dataset, DimensionNames, Variant, read_json_object
+from giebench_fixtures.errors import DataError
 
 CHANCE = 0.25
 # A cue is called a shortcut when it beats chance at this level, Bonferroni-corrected over the

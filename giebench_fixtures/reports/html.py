@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from html import escape
 from typing import Any
 
-from .paper import COLUMNS, COMPARISON_TITLES, FOOTNOTE, not_shown_reason, ranks
-from .report import circular_line, dimension_order, judged_line
-from .stats import paired_change_interval, wilson_interval
+from giebench_fixtures.judging.stats import paired_change_interval, wilson_interval
+from giebench_fixtures.reports.paper import COLUMNS, COMPARISON_TITLES, FOOTNOTE, not_shown_reason, ranks
+from giebench_fixtures.reports.report import circular_line, dimension_order, judged_line
 
 CELL_W, CELL_H, LABEL_W = 120, 20, 300
 

@@ -14,8 +14,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from typing import Any
 
-from .data import LETTERS, Dataset, Item, Variant, reordered
-from .metrics import Outcome
+from giebench_fixtures.data.items import LETTERS, Dataset, Item, Variant, reordered
+from giebench_fixtures.judging.metrics import Outcome
 
 ROTATIONS = 4
 MARK = "@rot"

@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .verdicts import read_verdict
+from giebench_fixtures.judging.verdicts import read_verdict
 
 # Finish reasons that mean the text is not the model's whole answer: no verdict is read.
 NO_VERDICT_FINISH = ("length", "content_filter")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .errors import GiebenchError
+from giebench_fixtures.errors import GiebenchError
 
 MARKERS = ("tests_bench", "thresholds.toml", "data/sample")
 

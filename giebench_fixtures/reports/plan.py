@@ -11,11 +11,11 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from . import gate
-from .data import Dataset, Variant
-from .judging import Judge
-from .power import CHANCE, DISCORDANCE, POWER, Detectable
-from .thresholds import Thresholds
+from giebench_fixtures.data.items import Dataset, Variant
+from giebench_fixtures.judging import gate
+from giebench_fixtures.judging.judge import Judge
+from giebench_fixtures.judging.power import CHANCE, DISCORDANCE, POWER, Detectable
+from giebench_fixtures.judging.thresholds import Thresholds
 
 
 @dataclass(frozen=True)

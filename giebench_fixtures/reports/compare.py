@@ -17,10 +17,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .data import DIMENSIONS
-from .errors import GiebenchError
-from .metrics import Change
-from .stats import mcnemar_exact
+from giebench_fixtures.data.items import DIMENSIONS
+from giebench_fixtures.errors import GiebenchError
+from giebench_fixtures.judging.metrics import Change
+from giebench_fixtures.judging.stats import mcnemar_exact
 
 REPORT_HINT = "expected a JSON report written by: pytest tests_bench --giebench-report=PATH"
 ROW_FIELDS: dict[str, tuple[type, ...]] = {

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Literal
 
-from .data import DIMENSIONS, VARIANTS
-from .errors import ThresholdsError
+from giebench_fixtures.data.items import DIMENSIONS, VARIANTS
+from giebench_fixtures.errors import ThresholdsError
 
 Judge = Literal["point", "interval"]
 JUDGES = ("point", "interval")

@@ -18,9 +18,9 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any, TextIO
 
-from .cache import ResponseCache
-from .errors import EndpointError
-from .models import Completion, Model
+from giebench_fixtures.asking.cache import ResponseCache
+from giebench_fixtures.asking.models import Completion, Model
+from giebench_fixtures.errors import EndpointError
 
 # The same refusal on this many distinct prompts before any answer stops the run.
 REPEATED_REFUSALS = 3

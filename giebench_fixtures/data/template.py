@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from .data import LETTERS, Variant
+from giebench_fixtures.data.items import LETTERS, Variant
 
 INTRO = (
     "Please act as a judge and evaluate the responses provided by four AI assistants to the "

@@ -17,9 +17,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .cache import cache_dir
-from .data import Variant
-from .errors import ReleaseError
+from giebench_fixtures.asking.cache import cache_dir
+from giebench_fixtures.data.items import Variant
+from giebench_fixtures.errors import ReleaseError
 
 RELEASE_URL_ENV = "GIEBENCH_RELEASE_URL"
 

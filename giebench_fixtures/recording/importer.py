@@ -13,10 +13,10 @@ import tempfile
 from collections import defaultdict
 from pathlib import Path
 
-from .data import VARIANTS, Item, load_source
-from .errors import DataError
-from .recording import build_recording, recording_path, recording_text
-from .release import OFFICIAL_RESULTS, git_blob_id
+from giebench_fixtures.data.items import VARIANTS, Item, load_source
+from giebench_fixtures.data.release import OFFICIAL_RESULTS, git_blob_id
+from giebench_fixtures.errors import DataError
+from giebench_fixtures.recording.snapshots import build_recording, recording_path, recording_text
 
 
 def find_result_files(folder: Path, prefix: str | None) -> dict[str, Path]:

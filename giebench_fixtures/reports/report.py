@@ -8,11 +8,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from . import __version__, circular, paper
-from .data import DIMENSIONS
-from .metrics import Outcome, comparisons, summarize
-from .stats import wilson_interval
-from .verdicts import VERDICT_RULE
+from giebench_fixtures import __version__
+from giebench_fixtures.data.items import DIMENSIONS
+from giebench_fixtures.judging import circular
+from giebench_fixtures.judging.metrics import Outcome, comparisons, summarize
+from giebench_fixtures.judging.stats import wilson_interval
+from giebench_fixtures.judging.verdicts import VERDICT_RULE
+from giebench_fixtures.reports import paper
 
 
 def build_report(

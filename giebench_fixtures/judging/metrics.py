@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from .stats import mcnemar_exact, paired_change_interval, wilson_interval
+from giebench_fixtures.judging.stats import mcnemar_exact, paired_change_interval, wilson_interval
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from .template import render_layout
+from giebench_fixtures.data.template import render_layout
 
 SOURCE_NAME = "source.json"
 ORIGIN = "giebench sample (original writing, not the GIEBench release)"

@@ -325,7 +325,7 @@ def _log_power(base: float, exponent: int) -> float:
 
 def _chi2_critical(alpha: float, df: int) -> float:
     """The statistic above which the chi-square p-value falls below alpha."""
-    from .stats import chi2_sf
+    from giebench_fixtures.judging.stats import chi2_sf
 
     low, high = 0.0, 1.0
     while chi2_sf(high, df) >= alpha:

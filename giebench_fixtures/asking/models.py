@@ -29,9 +29,9 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any, Protocol
 
-from .errors import EndpointError
-from .options import public_endpoint
-from .replies import Answer, ServerError, classify, retry_after_seconds, server_error
+from giebench_fixtures.asking.replies import Answer, ServerError, classify, retry_after_seconds, server_error
+from giebench_fixtures.errors import EndpointError
+from giebench_fixtures.options import public_endpoint
 
 BASELINE_PREFIX = "baseline:"
 # Statuses the client retries itself; any other 4xx but 401/403/404 means this request is refused.
@@ -353,7 +353,9 @@ def make_model(
     if name.startswith(BASELINE_PREFIX):
         kind = name[len(BASELINE_PREFIX) :]
         if kind != "random":
-            from .baselines import cue_judge  # imported here: baselines builds on this module
+            from giebench_fixtures.asking.baselines import (
+                cue_judge,  # imported here: baselines builds on this module
+            )
 
             return cue_judge(name, sampling.seed)
         return RandomBaseline(name, sampling.seed)

@@ -14,11 +14,11 @@ from enum import StrEnum
 from functools import lru_cache
 from typing import Any
 
-from . import power
-from .metrics import Change, Outcome, Tally, paired_change, tally
-from .power import Detectable, GapRule
-from .stats import homogeneity_test, paired_change_interval, wilson_interval
-from .thresholds import Bars
+from giebench_fixtures.judging import power
+from giebench_fixtures.judging.metrics import Change, Outcome, Tally, paired_change, tally
+from giebench_fixtures.judging.power import Detectable, GapRule
+from giebench_fixtures.judging.stats import homogeneity_test, paired_change_interval, wilson_interval
+from giebench_fixtures.judging.thresholds import Bars
 
 
 class Judgement(StrEnum):

@@ -1,0 +1,1 @@
+"""Stage 3, judging: verdicts read from answers, the statistics and the gate's rules."""
