@@ -9,10 +9,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from giebench_fixtures import __version__
-from giebench_fixtures.asking.cache import RESPONSES_FILE, ResponseCache, cache_dir
+from giebench_fixtures.asking.cache import RESPONSES_FILE, ResponseCache
 from giebench_fixtures.data import release, sample
 from giebench_fixtures.data.items import LETTERS, VARIANTS, Dataset, load_source, require_items
-from giebench_fixtures.data.repository import find_repository, require_repository
+from giebench_fixtures.data.repository import cache_dir, find_repository, require_repository
 from giebench_fixtures.errors import GiebenchError
 
 

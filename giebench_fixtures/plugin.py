@@ -14,11 +14,10 @@ from typing import Any
 
 import pytest
 
-from giebench_fixtures.asking.cache import cache_dir
-from giebench_fixtures.asking.models import BASELINE_PREFIX, Sampling
+from giebench_fixtures.asking.completion import BASELINE_PREFIX, Sampling
 from giebench_fixtures.asking.runner import Accounting
 from giebench_fixtures.data.items import Variant, parse_variants
-from giebench_fixtures.data.repository import find_repository
+from giebench_fixtures.data.repository import cache_dir, find_repository
 from giebench_fixtures.errors import GiebenchError
 from giebench_fixtures.judging.gate import Verdict
 from giebench_fixtures.judging.judge import why_nothing_judged

@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from giebench_fixtures.asking.asker import Asker
-from giebench_fixtures.asking.models import Completion, Model, Sampling, make_model
+from giebench_fixtures.asking.completion import Completion, Model, Sampling
+from giebench_fixtures.asking.models import make_model
 from giebench_fixtures.asking.runner import Accounting
 from giebench_fixtures.data.items import DIMENSIONS, Dataset, Variant, load_source, shuffle_answers
 from giebench_fixtures.data.release import resolve_source

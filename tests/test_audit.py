@@ -18,7 +18,8 @@ from typing import Any
 import pytest
 
 from giebench_fixtures.asking.baselines import CueJudge, available
-from giebench_fixtures.asking.models import Sampling, make_model
+from giebench_fixtures.asking.completion import Sampling
+from giebench_fixtures.asking.models import make_model
 from giebench_fixtures.data import audit
 from giebench_fixtures.data.items import Variant, load_source
 from giebench_fixtures.data.template import render_prompt

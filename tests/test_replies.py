@@ -9,13 +9,13 @@ import pytest
 from giebench_fixtures.asking.replies import (
     Answer,
     Fault,
-    answer_verdict,
     classify,
     retry_after_seconds,
     server_error,
 )
 from giebench_fixtures.data.repository import find_repository, require_repository
 from giebench_fixtures.errors import GiebenchError, OptionError
+from giebench_fixtures.judging.verdicts import answer_verdict
 from giebench_fixtures.options import RunValues, check_base_url, check_run_values, masked, public_endpoint
 from giebench_fixtures.recording.snapshots import model_dirname
 

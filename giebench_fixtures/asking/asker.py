@@ -13,10 +13,12 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from giebench_fixtures.asking.cache import RESPONSES_FILE, ResponseCache, cache_dir, cache_key
-from giebench_fixtures.asking.models import Completion, Model, OpenAIChat, Sampling
+from giebench_fixtures.asking.cache import RESPONSES_FILE, ResponseCache, cache_key
+from giebench_fixtures.asking.completion import Completion, Model, Sampling
+from giebench_fixtures.asking.models import OpenAIChat
 from giebench_fixtures.asking.runner import Accounting, Progress, request_all
 from giebench_fixtures.data.items import Item, Variant
+from giebench_fixtures.data.repository import cache_dir
 from giebench_fixtures.errors import EndpointError
 
 

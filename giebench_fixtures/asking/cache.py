@@ -14,28 +14,18 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import sqlite3
 import time
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from giebench_fixtures.asking.models import Completion, Sampling
+from giebench_fixtures.asking.completion import Completion, Sampling
+from giebench_fixtures.data.repository import CACHE_ENV
 from giebench_fixtures.errors import GiebenchError
 
-CACHE_ENV = "GIEBENCH_CACHE_DIR"
 RESPONSES_FILE = "responses.sqlite3"
 _CHUNK = 500
-
-
-def cache_dir() -> Path:
-    """Where giebench keeps downloaded data and cached responses."""
-    explicit = os.environ.get(CACHE_ENV)
-    if explicit:
-        return Path(explicit).expanduser()
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    return (Path(xdg) if xdg else Path.home() / ".cache") / "giebench"
 
 
 def prompt_hash(prompt: str) -> str:

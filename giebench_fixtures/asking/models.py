@@ -26,58 +26,16 @@ import os
 import random
 import sys
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
-from typing import Any, Protocol
+from typing import Any
 
+from giebench_fixtures.asking.baselines import cue_judge
+from giebench_fixtures.asking.completion import BASELINE_PREFIX, Completion, Model, Sampling
 from giebench_fixtures.asking.replies import Answer, ServerError, classify, retry_after_seconds, server_error
 from giebench_fixtures.errors import EndpointError
 from giebench_fixtures.options import public_endpoint
 
-BASELINE_PREFIX = "baseline:"
 # Statuses the client retries itself; any other 4xx but 401/403/404 means this request is refused.
 TRANSIENT_STATUSES = frozenset({408, 409, 429})
-
-
-@dataclass(frozen=True)
-class Sampling:
-    """What the model is asked to do, recorded beside every response."""
-
-    temperature: float = 0.0
-    max_tokens: int | None = 1024
-    seed: int | None = None
-    reasoning_effort: str | None = None
-
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-
-@dataclass(frozen=True)
-class Completion:
-    """One response, or the reason there is none after all retries."""
-
-    text: str | None
-    error: str | None = None
-    retries: int = 0  # attempts the endpoint saw beyond the first
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    reasoning_tokens: int = 0
-    system_fingerprint: str | None = None
-    finish_reason: str | None = None
-    endpoint: str | None = None  # who answered (scheme, host, path); None for baselines
-    sent: dict[str, Any] | None = None  # the sampling parameters as actually sent
-    refused: bool = False  # the endpoint refused this prompt (e.g. HTTP 400): a rerun will not help
-
-
-class Model(Protocol):
-    """What the runner needs of a model."""
-
-    name: str
-    cacheable: bool
-    endpoint: str | None
-
-    async def complete(self, prompt: str) -> Completion: ...
-
-    async def close(self) -> None: ...
 
 
 class RandomBaseline:
@@ -353,10 +311,6 @@ def make_model(
     if name.startswith(BASELINE_PREFIX):
         kind = name[len(BASELINE_PREFIX) :]
         if kind != "random":
-            from giebench_fixtures.asking.baselines import (
-                cue_judge,  # imported here: baselines builds on this module
-            )
-
             return cue_judge(name, sampling.seed)
         return RandomBaseline(name, sampling.seed)
     return OpenAIChat(name, base_url=base_url, sampling=sampling, max_retries=max_retries, timeout=timeout)

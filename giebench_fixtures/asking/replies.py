@@ -23,8 +23,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from giebench_fixtures.judging.verdicts import read_verdict
-
 # Finish reasons that mean the text is not the model's whole answer: no verdict is read.
 NO_VERDICT_FINISH = ("length", "content_filter")
 _SNIPPET = 80
@@ -114,15 +112,6 @@ def _completion(data: Mapping[str, Any]) -> Answer | Fault:
         reasoning_tokens=_count(details.get("reasoning_tokens")),
         system_fingerprint=fingerprint if isinstance(fingerprint, str) else None,
     )
-
-
-def answer_verdict(text: str | None, finish_reason: str | None) -> str | None:
-    """The verdict of an answer: none when the provider cut it off (``length``) or filtered it
-    (``content_filter``), since the text is not the model's whole answer; such answers count
-    as wrong, as every answer without a verdict does under the published rule."""
-    if finish_reason in NO_VERDICT_FINISH:
-        return None
-    return read_verdict(text)
 
 
 def server_error(body: bytes) -> ServerError:

@@ -19,7 +19,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, TextIO
 
 from giebench_fixtures.asking.cache import ResponseCache
-from giebench_fixtures.asking.models import Completion, Model
+from giebench_fixtures.asking.completion import Completion, Model
 from giebench_fixtures.errors import EndpointError
 
 # The same refusal on this many distinct prompts before any answer stops the run.

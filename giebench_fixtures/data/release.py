@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from giebench_fixtures.asking.cache import cache_dir
+from giebench_fixtures.data.repository import cache_dir
 from giebench_fixtures.data.items import Variant
 from giebench_fixtures.errors import ReleaseError
 

@@ -1,4 +1,5 @@
-"""The repository a command works on: the one the user runs in, never the install location.
+"""Where things live: the repository a command works on (the one the user runs in, never the
+install location), and giebench's cache folder.
 
 giebench may be installed with ``pip install .`` (into site-packages) or ``pip install -e .``;
 either way ``data/sample``, ``thresholds.toml`` and ``tests_bench/__snapshots__`` are those
@@ -8,11 +9,13 @@ or pytest's rootdir (the plugin), walking up to the first folder that holds one 
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from giebench_fixtures.errors import GiebenchError
 
 MARKERS = ("tests_bench", "thresholds.toml", "data/sample")
+CACHE_ENV = "GIEBENCH_CACHE_DIR"
 
 
 def find_repository(start: Path) -> Path | None:
@@ -33,3 +36,12 @@ def require_repository(start: Path, needed_for: str) -> Path:
             f"(a folder holding {', '.join(MARKERS)}); run it from the repository"
         )
     return found
+
+
+def cache_dir() -> Path:
+    """Where giebench keeps downloaded data and cached responses."""
+    explicit = os.environ.get(CACHE_ENV)
+    if explicit:
+        return Path(explicit).expanduser()
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    return (Path(xdg) if xdg else Path.home() / ".cache") / "giebench"

@@ -10,13 +10,13 @@ from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from giebench_fixtures.asking.models import Completion
-from giebench_fixtures.asking.replies import answer_verdict
+from giebench_fixtures.asking.completion import Completion
 from giebench_fixtures.data.items import Dataset, Variant
 from giebench_fixtures.judging import circular, gate
 from giebench_fixtures.judging.gate import Verdict
 from giebench_fixtures.judging.metrics import Outcome
 from giebench_fixtures.judging.thresholds import Bars, Thresholds
+from giebench_fixtures.judging.verdicts import answer_verdict
 
 
 @dataclass

@@ -35,6 +35,8 @@ from __future__ import annotations
 
 import re
 
+from giebench_fixtures.asking.replies import NO_VERDICT_FINISH
+
 # The id written into reports as "verdict_rule": reports read by different rules do not compare.
 VERDICT_RULE = "giebench-eval.py-regex"
 # What a report made before giebench recorded its rule was read with.
@@ -64,3 +66,12 @@ def read_verdict(text: str | None) -> str | None:
         if letter not in letters[i + 2 :]:
             return letter
     return None
+
+
+def answer_verdict(text: str | None, finish_reason: str | None) -> str | None:
+    """The verdict of an answer: none when the provider cut it off (``length``) or filtered it
+    (``content_filter``), since the text is not the model's whole answer; such answers count
+    as wrong, as every answer without a verdict does under the published rule."""
+    if finish_reason in NO_VERDICT_FINISH:
+        return None
+    return read_verdict(text)

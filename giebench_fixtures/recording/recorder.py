@@ -15,7 +15,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
-from giebench_fixtures.asking.models import Completion, Sampling
+from giebench_fixtures.asking.completion import Completion, Sampling
 from giebench_fixtures.data.items import Dataset, Item, Variant
 from giebench_fixtures.recording.snapshots import (
     build_recording,

@@ -17,10 +17,9 @@ from typing import Any
 from syrupy.extensions.json import JSONSnapshotExtension
 
 from giebench_fixtures.asking.cache import prompt_hash
-from giebench_fixtures.asking.replies import answer_verdict
 from giebench_fixtures.data.items import Item
 from giebench_fixtures.errors import RecordingError
-from giebench_fixtures.judging.verdicts import read_verdict
+from giebench_fixtures.judging.verdicts import answer_verdict, read_verdict
 
 FORMAT = 1
 
