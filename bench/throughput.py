@@ -4,7 +4,7 @@
 
 Generates ``--prompts`` judge prompts in the official GIEBench layout (invented items x
 the three variants, rendered with ``giebench_fixtures.data.template.render_layout``), loads
-them with ``giebench_fixtures.data.items.load_source``, starts one ``LoopbackServer`` with a
+them with ``giebench_fixtures.data.loading.load_source``, starts one ``LoopbackServer`` with a
 fixed ``--latency`` per request, and for each concurrency level runs
 ``giebench_fixtures.asking.runner.request_all`` through ``OpenAIChat`` (the real ``openai``
 client, real HTTP on 127.0.0.1) into a fresh SQLite ``ResponseCache``.

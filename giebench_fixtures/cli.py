@@ -11,7 +11,8 @@ from pathlib import Path
 from giebench_fixtures import __version__
 from giebench_fixtures.asking.cache import RESPONSES_FILE, ResponseCache
 from giebench_fixtures.data import release, sample
-from giebench_fixtures.data.items import LETTERS, VARIANTS, Dataset, load_source, require_items
+from giebench_fixtures.data.items import LETTERS, VARIANTS, Dataset
+from giebench_fixtures.data.loading import load_source, require_items
 from giebench_fixtures.data.repository import cache_dir, find_repository, require_repository
 from giebench_fixtures.errors import GiebenchError
 
@@ -137,12 +138,12 @@ def _stats(args: argparse.Namespace) -> int:
 def _audit(args: argparse.Namespace) -> int:
     from fractions import Fraction
 
-    from giebench_fixtures.data import audit
+    from giebench_fixtures.data import audit, cues
 
     bar = None if args.max_cue is None else _max_cue(args.max_cue)
     files = [Path(s) for s in args.source if Path(s).is_file()]
     if files and len(files) == len(args.source):
-        items, identities = [], set(audit.KNOWN_IDENTITIES)
+        items, identities = [], set(cues.KNOWN_IDENTITIES)
         for path in files:
             found, names = audit.read_item_file(path)
             items += found
@@ -158,13 +159,13 @@ def _audit(args: argparse.Namespace) -> int:
         require_items(dataset)
         items, identities = (
             audit.items_of(dataset),
-            set(audit.KNOWN_IDENTITIES) | set(audit.identities_of(dataset)),
+            set(cues.KNOWN_IDENTITIES) | set(audit.identities_of(dataset)),
         )
         about = [f"audit of {label}, its Raw prompts", f"source: {label} ({dataset.describe()['note']})"]
-    results = audit.audit(items, audit.cues_for(identities))
+    results = audit.audit(items, cues.cues_for(identities))
     about.append(
         f"{len(items)} items, {len(results)} cues that never read the identity; "
-        f"chance {audit.CHANCE:.2f}, tied picks share the credit"
+        f"chance {cues.CHANCE:.2f}, tied picks share the credit"
     )
     for line in audit.audit_lines(results, audit.dimensions_in_order(items), about):
         print(line)

@@ -14,6 +14,7 @@ import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from giebench_fixtures.errors import OptionError
@@ -117,3 +118,66 @@ def _cache_dir_named(path: Path) -> str:
     if os.environ.get("XDG_CACHE_HOME"):
         return f"the cache folder {path} (from $XDG_CACHE_HOME)"
     return f"the cache folder {path}"
+
+
+USAGE = (
+    "choose a model to judge: pytest tests_bench --model=NAME "
+    "(e.g. --model=baseline:random offline, or --model=gpt-4o with $OPENAI_API_KEY)"
+)
+
+
+# The pytest options of the main job, one group, one place: (flag, dest, argparse keywords).
+# Where a flag has a default it is here; the plugin registers them as ``giebench_<dest>``.
+PYTEST_OPTIONS: tuple[tuple[str, str, dict[str, Any]], ...] = (
+    ("--model", "model", {"help": "model name sent to the endpoint, baseline:random or baseline:CUE"}),
+    (
+        "--base-url",
+        "base_url",
+        {"help": "OpenAI-compatible endpoint (default $OPENAI_BASE_URL, else OpenAI)"},
+    ),
+    ("--data", "data", {"help": "sample, official, or a folder in the GIEBench layout"}),
+    ("--variants", "variants", {"default": "raw,id,cot", "help": "comma list of raw,id,cot"}),
+    ("--concurrency", "concurrency", {"type": int, "default": 32, "help": "requests in flight, per process"}),
+    (
+        "--thresholds",
+        "thresholds",
+        {"help": "thresholds file (default: thresholds.toml at the repository root)"},
+    ),
+    ("--live", "live", {"action": "store_true", "help": "call the model even where a recording exists"}),
+    ("--temperature", "temperature", {"type": float, "default": 0.0, "help": "sampling temperature"}),
+    ("--max-tokens", "max_tokens", {"type": int, "default": 1024, "help": "completion token limit"}),
+    ("--seed", "seed", {"type": int, "help": "sampling seed (also seeds baseline:random)"}),
+    (
+        "--reasoning-effort",
+        "reasoning_effort",
+        {
+            "choices": REASONING_EFFORTS,
+            "metavar": "LEVEL",
+            "help": f"reasoning models' effort, sent only when given: {', '.join(REASONING_EFFORTS)}",
+        },
+    ),
+    (
+        "--shuffle-answers",
+        "shuffle_answers",
+        {
+            "type": int,
+            "metavar": "SEED",
+            "help": "re-order each item's answers (seeded) to expose position bias",
+        },
+    ),
+    (
+        "--circular",
+        "circular",
+        {"action": "store_true", "help": "ask every item in its four rotations; right only if all four are"},
+    ),
+    ("--max-retries", "max_retries", {"type": int, "default": 4, "help": "retries per request"}),
+    (
+        "--request-timeout",
+        "request_timeout",
+        {"type": float, "default": 120.0, "help": "seconds per attempt"},
+    ),
+    ("--giebench-report", "report", {"help": "write the JSON report here"}),
+    ("--giebench-markdown", "markdown", {"help": "write a markdown summary here"}),
+    ("--giebench-csv", "csv", {"help": "write per-identity accuracy as CSV here"}),
+    ("--giebench-html", "html", {"help": "write a self-contained HTML report here"}),
+)

@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import os
 import uuid
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -22,72 +21,11 @@ from giebench_fixtures.errors import GiebenchError
 from giebench_fixtures.judging.gate import Verdict
 from giebench_fixtures.judging.judge import why_nothing_judged
 from giebench_fixtures.judging.metrics import Outcome
-from giebench_fixtures.options import REASONING_EFFORTS, RunValues, check_cache_dir, check_run_values
+from giebench_fixtures.options import PYTEST_OPTIONS, USAGE, RunValues, check_cache_dir, check_run_values
 from giebench_fixtures.recording.snapshots import RecordingExtension, identity_test_id, model_dirname
-from giebench_fixtures.reports.html import render_html
-from giebench_fixtures.reports.report import csv_text, markdown, terminal_lines
+from giebench_fixtures.reports.report import terminal_lines
+from giebench_fixtures.reports.writing import REPORT_FORMATS, write_reports
 from giebench_fixtures.session import GateRun, RequestFacts, RunOptions, Scope, open_run
-
-USAGE = (
-    "choose a model to judge: pytest tests_bench --model=NAME "
-    "(e.g. --model=baseline:random offline, or --model=gpt-4o with $OPENAI_API_KEY)"
-)
-
-
-# One group, one place: (flag, dest, argparse keywords). Where a flag has a default it is here.
-_OPTIONS: tuple[tuple[str, str, dict[str, Any]], ...] = (
-    ("--model", "model", {"help": "model name sent to the endpoint, baseline:random or baseline:CUE"}),
-    (
-        "--base-url",
-        "base_url",
-        {"help": "OpenAI-compatible endpoint (default $OPENAI_BASE_URL, else OpenAI)"},
-    ),
-    ("--data", "data", {"help": "sample, official, or a folder in the GIEBench layout"}),
-    ("--variants", "variants", {"default": "raw,id,cot", "help": "comma list of raw,id,cot"}),
-    ("--concurrency", "concurrency", {"type": int, "default": 32, "help": "requests in flight, per process"}),
-    (
-        "--thresholds",
-        "thresholds",
-        {"help": "thresholds file (default: thresholds.toml at the repository root)"},
-    ),
-    ("--live", "live", {"action": "store_true", "help": "call the model even where a recording exists"}),
-    ("--temperature", "temperature", {"type": float, "default": 0.0, "help": "sampling temperature"}),
-    ("--max-tokens", "max_tokens", {"type": int, "default": 1024, "help": "completion token limit"}),
-    ("--seed", "seed", {"type": int, "help": "sampling seed (also seeds baseline:random)"}),
-    (
-        "--reasoning-effort",
-        "reasoning_effort",
-        {
-            "choices": REASONING_EFFORTS,
-            "metavar": "LEVEL",
-            "help": f"reasoning models' effort, sent only when given: {', '.join(REASONING_EFFORTS)}",
-        },
-    ),
-    (
-        "--shuffle-answers",
-        "shuffle_answers",
-        {
-            "type": int,
-            "metavar": "SEED",
-            "help": "re-order each item's answers (seeded) to expose position bias",
-        },
-    ),
-    (
-        "--circular",
-        "circular",
-        {"action": "store_true", "help": "ask every item in its four rotations; right only if all four are"},
-    ),
-    ("--max-retries", "max_retries", {"type": int, "default": 4, "help": "retries per request"}),
-    (
-        "--request-timeout",
-        "request_timeout",
-        {"type": float, "default": 120.0, "help": "seconds per attempt"},
-    ),
-    ("--giebench-report", "report", {"help": "write the JSON report here"}),
-    ("--giebench-markdown", "markdown", {"help": "write a markdown summary here"}),
-    ("--giebench-csv", "csv", {"help": "write per-identity accuracy as CSV here"}),
-    ("--giebench-html", "html", {"help": "write a self-contained HTML report here"}),
-)
 
 
 def _option(config: pytest.Config, dest: str) -> Any:
@@ -96,7 +34,7 @@ def _option(config: pytest.Config, dest: str) -> Any:
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("giebench", "GIEBench release gate")
-    for flag, dest, keywords in _OPTIONS:
+    for flag, dest, keywords in PYTEST_OPTIONS:
         group.addoption(flag, dest=f"giebench_{dest}", **keywords)
 
 
@@ -476,29 +414,6 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
     terminalreporter.section("GIEBench gate")
     for line in terminal_lines(report):
         terminalreporter.write_line(line)
-    outputs: dict[str, Callable[[], str]] = {
-        "report": lambda: json.dumps(report, indent=2, ensure_ascii=False) + "\n",
-        "markdown": lambda: markdown(report),
-        "csv": lambda: csv_text(report),
-        "html": lambda: render_html(report),
-    }
-    for option, render in outputs.items():
-        target = _option(config, option)
-        if target:
-            _write(terminalreporter, Path(target), render())
-    summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
-    if summary_file:
-        _write(terminalreporter, Path(summary_file), markdown(report)[: 1000 * 1024], append=True)
-
-
-def _write(terminalreporter: Any, path: Path, text: str, *, append: bool = False) -> None:
-    """Write one artefact; a path that cannot be written costs that file only."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("a" if append else "w", encoding="utf-8") as handle:
-            handle.write(text)
-    except OSError as exc:
-        terminalreporter.write_line(f"giebench: could not write {path}: {exc.strerror or exc}", red=True)
-        return
-    if not append:
-        terminalreporter.write_line(f"wrote {path}")
+    targets = {option: _option(config, option) for option in REPORT_FORMATS}
+    for line, failed in write_reports(report, targets, os.environ.get("GITHUB_STEP_SUMMARY")):
+        terminalreporter.write_line(line, red=failed)

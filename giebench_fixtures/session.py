@@ -17,7 +17,8 @@ from giebench_fixtures.asking.asker import Asker
 from giebench_fixtures.asking.completion import Completion, Model, Sampling
 from giebench_fixtures.asking.models import make_model
 from giebench_fixtures.asking.runner import Accounting
-from giebench_fixtures.data.items import DIMENSIONS, Dataset, Variant, load_source, shuffle_answers
+from giebench_fixtures.data.items import DIMENSIONS, Dataset, Variant, shuffle_answers
+from giebench_fixtures.data.loading import load_source
 from giebench_fixtures.data.release import resolve_source
 from giebench_fixtures.errors import GiebenchError
 from giebench_fixtures.judging import circular

@@ -20,8 +20,9 @@ import pytest
 from giebench_fixtures.asking.baselines import CueJudge, available
 from giebench_fixtures.asking.completion import Sampling
 from giebench_fixtures.asking.models import make_model
-from giebench_fixtures.data import audit
-from giebench_fixtures.data.items import Variant, load_source
+from giebench_fixtures.data import audit, cues
+from giebench_fixtures.data.items import Variant
+from giebench_fixtures.data.loading import load_source
 from giebench_fixtures.data.template import render_prompt
 from giebench_fixtures.errors import DataError, EndpointError
 from giebench_fixtures.judging.verdicts import read_verdict
@@ -176,8 +177,8 @@ PICKS: list[tuple[str, list[str], str]] = [
 ]
 
 
-def _cue(name: str) -> audit.Cue:
-    cue = audit.cue_named(name)
+def _cue(name: str) -> cues.Cue:
+    cue = cues.cue_named(name)
     assert cue is not None, name
     return cue
 
@@ -188,19 +189,19 @@ def test_each_cue_picks_what_a_reader_sees(name: str, answers: list[str], expect
 
 
 def test_every_cue_has_a_hand_checked_case() -> None:
-    assert {c.name for c in audit.CUES} == {p[0] for p in PICKS}
+    assert {c.name for c in cues.CUES} == {p[0] for p in PICKS}
 
 
 def test_identity_names_are_found_in_their_usual_forms_without_matching_common_words() -> None:
-    assert {"kenyan", "kenyans"} <= audit.name_forms("Kenya")
-    assert "chinese" in audit.name_forms("China")
-    assert "italian" in audit.name_forms("Italy")
-    assert {"buddhist", "buddhists"} <= audit.name_forms("Buddhism")
-    assert "christian" in audit.name_forms("Christianity")
-    assert "introvert" in audit.name_forms("Introversion")
-    assert "real estate agents" in audit.name_forms("Real_estate_agent")
-    assert "cheese" not in audit.name_forms("Chef")
-    pattern = audit.group_pattern(["Young People", "Chef"])
+    assert {"kenyan", "kenyans"} <= cues.name_forms("Kenya")
+    assert "chinese" in cues.name_forms("China")
+    assert "italian" in cues.name_forms("Italy")
+    assert {"buddhist", "buddhists"} <= cues.name_forms("Buddhism")
+    assert "christian" in cues.name_forms("Christianity")
+    assert "introvert" in cues.name_forms("Introversion")
+    assert "real estate agents" in cues.name_forms("Real_estate_agent")
+    assert "cheese" not in cues.name_forms("Chef")
+    pattern = cues.group_pattern(["Young People", "Chef"])
     assert pattern.search("policies for young-people matter")
     assert not pattern.search("a cheese board and a young person")
 
@@ -234,7 +235,7 @@ def test_tied_picks_have_their_own_exact_null_distribution() -> None:
 
 
 def _result(twelfths: int, items: int, p_above: float, p_below: float = 1.0) -> audit.CueResult:
-    return audit.CueResult(audit.CUES[0], items, twelfths, p_above, p_below)
+    return audit.CueResult(cues.CUES[0], items, twelfths, p_above, p_below)
 
 
 def test_a_shortcut_beats_chance_beyond_luck_over_all_cues() -> None:
@@ -253,9 +254,9 @@ def test_the_max_cue_bar_is_exact_at_its_edge() -> None:
 
 def test_accuracy_overall_and_per_dimension_share_credit() -> None:
     items = [
-        audit.AuditItem("g1", "Gender", "Q?", ("Yes.", "Maybe.", "Perhaps.", "Later."), "A"),  # picks A: 1
-        audit.AuditItem("g2", "Gender", "Q?", ("Maybe.", "Perhaps.", "Later.", "Never."), "B"),  # all: 1/4
-        audit.AuditItem("a1", "Age", "Q?", ("No.", "Maybe.", "Yes.", "Later."), "C"),  # A or C: 1/2
+        cues.AuditItem("g1", "Gender", "Q?", ("Yes.", "Maybe.", "Perhaps.", "Later."), "A"),  # picks A: 1
+        cues.AuditItem("g2", "Gender", "Q?", ("Maybe.", "Perhaps.", "Later.", "Never."), "B"),  # all: 1/4
+        cues.AuditItem("a1", "Age", "Q?", ("No.", "Maybe.", "Yes.", "Later."), "C"),  # A or C: 1/2
     ]
     [result] = audit.audit(items, [_cue("opener")])
     assert result.accuracy == pytest.approx((1 + 0.25 + 0.5) / 3)
@@ -271,7 +272,7 @@ def test_item_files_in_source_json_format_are_read_with_their_problems_named(tmp
         json.dumps({"items": [{**good, "answers": ["a", "b", "c", "d"], "correct": "B"}]}), encoding="utf-8"
     )
     items, identities = audit.read_item_file(path)
-    assert items == [audit.AuditItem("g-1", "Gender", "Q?", ("a", "b", "c", "d"), "B")]
+    assert items == [cues.AuditItem("g-1", "Gender", "Q?", ("a", "b", "c", "d"), "B")]
     assert identities == ["Female"]
     path.write_text(
         json.dumps({"items": [{**good, "answers": ["a", "b"], "correct": "E"}]}), encoding="utf-8"
@@ -346,7 +347,7 @@ def test_audit_exits_0_when_every_cue_is_at_or_below_max_cue(tmp_path: Path) -> 
 
     assert result.returncode == 0, result.stderr
     rows = [line.split() for line in result.stdout.splitlines() if line[:1].isalpha() and "  " in line]
-    table = {row[0]: row[1:] for row in rows if row[0] in {c.name for c in audit.CUES}}
+    table = {row[0]: row[1:] for row in rows if row[0] in {c.name for c in cues.CUES}}
     assert len(table) == 22
     assert all(cells == ["0.25", "1.000", "0.25", "0.25"] for cells in table.values()), table
     assert result.stdout.splitlines()[-1] == "--max-cue 0.30: every cue at or below it"

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from giebench_fixtures.data.items import load_source
+from giebench_fixtures.data.loading import load_source
 from tests.loopback import MALFORMED_200, LoopbackServer, letter_answerer
 
 from .conftest import SNAPSHOTS

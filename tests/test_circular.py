@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from giebench_fixtures.data.items import LETTERS, Variant, load_source, parse_prompt
+from giebench_fixtures.data.items import LETTERS, Variant, parse_prompt
+from giebench_fixtures.data.loading import load_source
 from giebench_fixtures.judging import circular
 from giebench_fixtures.judging.metrics import Outcome
 from giebench_fixtures.judging.thresholds import load_thresholds

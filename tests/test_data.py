@@ -4,7 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from giebench_fixtures.data.items import Variant, load_source
+from giebench_fixtures.data.items import Variant
+from giebench_fixtures.data.loading import load_source
 from giebench_fixtures.errors import DataError
 
 from .helpers import ROOT, invented_items, write_source

@@ -15,7 +15,8 @@ from typing import Any
 
 import pytest
 
-from giebench_fixtures.data.items import DIMENSIONS, load_source, shuffle_answers
+from giebench_fixtures.data.items import DIMENSIONS, shuffle_answers
+from giebench_fixtures.data.loading import load_source
 from giebench_fixtures.recording.importer import import_results
 
 from .conftest import SNAPSHOTS

@@ -8,7 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-from giebench_fixtures.data.items import load_source
+from giebench_fixtures.data.loading import load_source
 
 from .helpers import NO_HYPOTHESIS, ROOT, run_pytest
 from .live_helpers import answering_server, faulty_first_attempt, letter_of, live_gate, small_data

@@ -24,7 +24,8 @@ from typing import Any
 import pytest
 
 from giebench_fixtures.data import release
-from giebench_fixtures.data.items import VARIANTS, load_source
+from giebench_fixtures.data.items import VARIANTS
+from giebench_fixtures.data.loading import load_source
 from giebench_fixtures.errors import ReleaseError
 
 from .helpers import ROOT, invented_items, write_source

@@ -13,7 +13,8 @@ from giebench_fixtures.asking.cache import ResponseCache, cache_key
 from giebench_fixtures.asking.completion import Completion, Sampling
 from giebench_fixtures.asking.models import make_model
 from giebench_fixtures.asking.runner import Accounting, request_all
-from giebench_fixtures.data.items import Variant, load_source
+from giebench_fixtures.data.items import Variant
+from giebench_fixtures.data.loading import load_source
 from giebench_fixtures.judging.gate import Judgement, check_accuracy, check_change, check_gap
 from giebench_fixtures.judging.judge import Judge
 from giebench_fixtures.judging.metrics import Outcome, paired_change, tally

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from giebench_fixtures.data import audit
-from giebench_fixtures.data.items import load_source
+from giebench_fixtures.data import audit, cues
+from giebench_fixtures.data.loading import load_source
 
 from .helpers import ROOT
 
@@ -21,9 +21,9 @@ MAX_CUE = Fraction("0.30")
 
 def test_no_shortcut_cue_solves_more_than_max_cue_of_the_sample() -> None:
     dataset = load_source(ROOT / "data" / "sample", source="sample")
-    cues = audit.cues_for([*audit.KNOWN_IDENTITIES, *audit.identities_of(dataset)])
+    picked = cues.cues_for([*cues.KNOWN_IDENTITIES, *audit.identities_of(dataset)])
 
-    results = audit.audit(audit.items_of(dataset), cues)
+    results = audit.audit(audit.items_of(dataset), picked)
 
     above = [f"{r.cue.name} {r.accuracy:.2f} ({r.cue.picks})" for r in audit.cues_above(results, MAX_CUE)]
     assert above == [], f"cues above {float(MAX_CUE):.2f} on the sample; see: giebench data audit sample"

@@ -4,7 +4,8 @@ import json
 from collections import Counter
 from pathlib import Path
 
-from giebench_fixtures.data.items import LETTERS, Variant, load_source, parse_prompt, shuffle_answers
+from giebench_fixtures.data.items import LETTERS, Variant, parse_prompt, shuffle_answers
+from giebench_fixtures.data.loading import load_source
 from tests.loopback import LoopbackServer
 
 from .helpers import ROOT, run_pytest

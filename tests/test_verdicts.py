@@ -8,7 +8,8 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from giebench_fixtures.data.items import VARIANTS, load_source
+from giebench_fixtures.data.items import VARIANTS
+from giebench_fixtures.data.loading import load_source
 from giebench_fixtures.judging.verdicts import read_verdict
 from giebench_fixtures.recording.snapshots import build_recording, recording_path, recording_text
 

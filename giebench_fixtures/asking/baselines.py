@@ -11,7 +11,7 @@ import hashlib
 import random
 
 from giebench_fixtures.asking.completion import BASELINE_PREFIX, Completion
-from giebench_fixtures.data.audit import CUES, Cue, cue_named
+from giebench_fixtures.data.cues import CUES, Cue, cue_named
 from giebench_fixtures.data.items import parse_prompt
 from giebench_fixtures.errors import EndpointError
 

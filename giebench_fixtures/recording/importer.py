@@ -13,7 +13,8 @@ import tempfile
 from collections import defaultdict
 from pathlib import Path
 
-from giebench_fixtures.data.items import VARIANTS, Item, load_source
+from giebench_fixtures.data.items import VARIANTS, Item
+from giebench_fixtures.data.loading import load_source
 from giebench_fixtures.data.release import OFFICIAL_RESULTS, git_blob_id
 from giebench_fixtures.errors import DataError
 from giebench_fixtures.recording.snapshots import build_recording, recording_path, recording_text
