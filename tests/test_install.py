@@ -96,7 +96,8 @@ def test_a_regular_install_works_from_the_checkout(tmp_path: Path) -> None:
     # with --import-mode=importlib the installed plugin runs (the default mode puts the checkout
     # first on sys.path); either way the checkout's data and thresholds are used
     report = tmp_path / "report.json"
-    for mode in ([], ["--import-mode=importlib"]):
+    # (the second run on Gender alone: the whole sample once is proof enough, and CI pays per item)
+    for mode in ([], ["--import-mode=importlib", "-k", "Gender"]):
         gate = run(
             [
                 str(python),
@@ -118,7 +119,8 @@ def test_a_regular_install_works_from_the_checkout(tmp_path: Path) -> None:
         assert written["dataset"]["source"] == "sample" and written["dataset"]["path"] == str(
             checkout / "data" / "sample"
         )
-        assert len(written["results"]) == 3 * SAMPLE_ITEMS
+        if not mode:
+            assert len(written["results"]) == 3 * SAMPLE_ITEMS
 
 
 # What a user's `pip install .` must not bring: the tools of giebench's own development.
