@@ -33,3 +33,7 @@ def pytest_cmdline_main(config: pytest.Config) -> None:
         return
     if getattr(config.option, "numprocesses", 0) is None:
         config.option.numprocesses = "auto"
+    # modules whose costly module-scoped fixture (whole gate runs) should run once, not once per
+    # worker, mark themselves xdist_group; every other test is spread one by one
+    if getattr(config.option, "dist", None) == "no":
+        config.option.dist = "loadgroup"
