@@ -127,6 +127,7 @@ def test_html_report_is_self_contained_and_opens_on_the_answer(artefacts: Path) 
     assert "<details open" not in html
     assert html.count('class="cell') == IDENTITY_COUNT * 3
     assert html.count('class="cell skipped"') == 3 and html.count("reported only</text>") == 3
+    assert re.search(r"<b>Country</b>: 3 identities[^<]*, 3 reported only</summary>", html)
     small = re.findall(r'<rect class="cell skipped"[^>]*fill="([^"]+)"', html)
     assert small == ["#ddd"] * 3
 

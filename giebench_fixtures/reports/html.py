@@ -140,8 +140,8 @@ def identity_grids(report: Mapping[str, Any]) -> str:
     parts = []
     for dim in dims:
         idents = {i for v in summary.values() for i in v["dimensions"].get(dim, {}).get("identities", {})}
-        failing = sum(1 for name in failed if name.startswith(f"{dim} / ") and name.count(" / ") == 2)
-        skipped = sum(1 for name in reported if name.startswith(f"{dim} / ") and name.count(" / ") == 2)
+        cells = {f"{dim} / {i} / {v}" for i in idents for v in summary}
+        failing, skipped = len(cells & failed), len(cells & reported)
         notes = [f"{len(idents)} identities"]
         if failing:
             notes.append(f"{failing} identity check(s) failed")
