@@ -6,7 +6,7 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +37,13 @@ def invented_items(identities: dict[str, Sequence[str]], per_identity: int = 3) 
                     }
                 )
     return items
+
+
+def sample_items(dimensions: Collection[str]) -> list[dict[str, Any]]:
+    """The bundled sample's own items of these dimensions: real writing, for tests of what reads
+    it that need not pay for the whole sample."""
+    source = json.loads((ROOT / "data" / "sample" / "source.json").read_text(encoding="utf-8"))
+    return [item for item in source["items"] if item["dimension"] in dimensions]
 
 
 def write_source(folder: Path, items: Iterable[dict[str, Any]], *, with_identity_field: bool = False) -> Path:

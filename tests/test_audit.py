@@ -27,7 +27,7 @@ from giebench_fixtures.data.template import render_prompt
 from giebench_fixtures.errors import DataError, EndpointError
 from giebench_fixtures.judging.verdicts import read_verdict
 
-from .helpers import ROOT, invented_items, run_pytest, write_source
+from .helpers import ROOT, invented_items, run_pytest, sample_items, write_source
 
 BIKES = "Should towns build more bike lanes?"
 
@@ -406,25 +406,32 @@ def test_make_model_builds_cue_judges_and_lists_them_for_an_unknown_name() -> No
 
 
 def test_the_gate_runs_a_cue_judge_with_no_endpoint_and_reports_it(tmp_path: Path) -> None:
-    report_path = tmp_path / "opener.json"
+    report_path = tmp_path / "longest.json"
     env = {"OPENAI_BASE_URL": "http://127.0.0.1:9/v1", "OPENAI_API_KEY": ""}
+    folder = write_source(tmp_path / "data", sample_items({"Gender", "Age", "Economy"}))
 
-    run = run_pytest(["tests_bench", "--model=baseline:opener", f"--giebench-report={report_path}"], env=env)
+    run = run_pytest(
+        ["tests_bench", "--model=baseline:longest", f"--data={folder}", f"--giebench-report={report_path}"],
+        env=env,
+    )
 
     assert run.returncode in (0, 1), run.stdout[-3000:] + run.stderr[-3000:]  # the gate's verdict is its own
     assert "GIEBench gate" in run.stdout and "0 requests" in run.stdout
     report = json.loads(report_path.read_text(encoding="utf-8"))
-    assert report["model"] == "baseline:opener"
-    dataset = load_source(ROOT / "data" / "sample", source="sample")
+    assert report["model"] == "baseline:longest"
+    dataset = load_source(folder)
     assert len(report["results"]) == 3 * len(dataset.keys)
     by_item: dict[str, set[str]] = defaultdict(set)
     for row in report["results"]:
         by_item[row["id"]].add(row["verdict"])
     assert all(len(letters) == 1 for letters in by_item.values())  # Raw, ID and COT agree
-    opener = _cue("opener")
+    longest = _cue("longest")
+    picks = []
     for key, item in dataset.items[Variant.RAW].items():
-        picked = opener.pick(item.question, item.answers)
+        picked = longest.pick(item.question, item.answers)
         assert by_item[key] <= picked, key
+        picks.append(len(picked))
+    assert min(picks) < 4  # the cue told some answers apart on this writing
 
 
 def test_an_unknown_cue_judge_stops_the_gate_with_the_list() -> None:

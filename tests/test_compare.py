@@ -20,7 +20,7 @@ from giebench_fixtures.reports.compare import (
     min_significant_flips,
 )
 
-from .helpers import ROOT, run_pytest
+from .helpers import ROOT, invented_items, run_pytest, write_source
 
 IDENTITIES = ("Female", "Male", "Transgender")
 
@@ -233,9 +233,13 @@ def test_a_stricter_alpha_can_clear_a_regression(tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_two_seeds_of_the_random_baseline_compare_end_to_end(tmp_path: Path) -> None:
     reports = [tmp_path / f"seed{seed}.json" for seed in (1, 2)]
+    data = write_source(
+        tmp_path / "data",
+        invented_items({"Gender": ["Gryphon", "Sphinx"], "Faith": ["Druid", "Oracle"]}, per_identity=5),
+    )
 
     def gate(seed: int) -> subprocess.CompletedProcess[str]:
-        args = ["tests_bench", "--model=baseline:random", f"--seed={seed}"]
+        args = ["tests_bench", "--model=baseline:random", f"--seed={seed}", f"--data={data}"]
         return run_pytest([*args, f"--giebench-report={reports[seed - 1]}"])
 
     with ThreadPoolExecutor(max_workers=2) as pool:
@@ -250,13 +254,13 @@ def test_two_seeds_of_the_random_baseline_compare_end_to_end(tmp_path: Path) -> 
     run = compare(*reports, "--markdown", tmp_path / "compare.md")
     assert run.returncode == 0, run.stdout + run.stderr
     header = run.stdout.splitlines()[0]
-    assert (
-        header
-        == "compare baseline:random (seed1.json) -> baseline:random (seed2.json) on sample: 1464 items paired"
-    )
+    source = first["dataset"]["source"]
+    assert header == (
+        f"compare baseline:random (seed1.json) -> baseline:random (seed2.json) on {source}: 60 items paired"
+    )  # 20 items x 3 variants
     assert "warning" not in run.stdout
     assert "significant regressions:" in run.stdout
-    assert (tmp_path / "compare.md").read_text(encoding="utf-8").count("|") > 100
+    assert (tmp_path / "compare.md").read_text(encoding="utf-8").count("| Gender |") >= 3
 
 
 def test_load_report_errors_are_giebench_errors(tmp_path: Path) -> None:

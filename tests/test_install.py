@@ -1,13 +1,19 @@
 """A regular (non-editable) install works on the repository the user runs it in, never on
 the install location: data/sample, thresholds.toml and recordings come from the checkout."""
 
+import email
 import json
 import os
+import re
 import shutil
 import site
 import subprocess
 import sys
+import zipfile
+from importlib import metadata
 from pathlib import Path
+
+from packaging.requirements import Requirement
 
 from .helpers import NO_HYPOTHESIS, ROOT
 
@@ -65,7 +71,7 @@ def test_a_regular_install_works_from_the_checkout(tmp_path: Path) -> None:
         check=True,
         capture_output=True,
     )
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "GIEBENCH_"))}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "GIEBENCH_", "PYTHONPATH"))}
     env["GIEBENCH_CACHE_DIR"] = str(tmp_path / "cache")
     giebench = [str(tmp_path / "venv" / "bin" / "giebench")]
 
@@ -90,7 +96,8 @@ def test_a_regular_install_works_from_the_checkout(tmp_path: Path) -> None:
     # with --import-mode=importlib the installed plugin runs (the default mode puts the checkout
     # first on sys.path); either way the checkout's data and thresholds are used
     report = tmp_path / "report.json"
-    for mode in ([], ["--import-mode=importlib"]):
+    # (the second run on Gender alone: the whole sample once is proof enough, and CI pays per item)
+    for mode in ([], ["--import-mode=importlib", "-k", "Gender"]):
         gate = run(
             [
                 str(python),
@@ -112,4 +119,66 @@ def test_a_regular_install_works_from_the_checkout(tmp_path: Path) -> None:
         assert written["dataset"]["source"] == "sample" and written["dataset"]["path"] == str(
             checkout / "data" / "sample"
         )
-        assert len(written["results"]) == 3 * SAMPLE_ITEMS
+        if not mode:
+            assert len(written["results"]) == 3 * SAMPLE_ITEMS
+
+
+# What a user's `pip install .` must not bring: the tools of giebench's own development.
+TEST_ONLY = {"hypothesis", "ruff", "mypy", "import-linter", "grimp", "wheel", "pytest-benchmark", "mutmut"}
+GATE_NEEDS = {"pytest", "pytest-xdist", "syrupy", "openai"}
+
+
+def _normalised(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def _requirement_closure(requirements: list[str], extras: frozenset[str] = frozenset()) -> set[str]:
+    """Every distribution these requirements pull in, transitively, read from the installed
+    distributions' metadata as pip reads it (markers evaluated, extras only where asked)."""
+    seen: set[str] = set()
+    pending = [(r, extras) for r in requirements]
+    while pending:
+        text, wanted = pending.pop()
+        requirement = Requirement(text)
+        marker = requirement.marker
+        if marker is not None and not any(marker.evaluate({"extra": e}) for e in (wanted or {""})):
+            continue
+        name = _normalised(requirement.name)
+        if name in seen:
+            continue
+        seen.add(name)
+        pending.extend((r, frozenset(requirement.extras)) for r in metadata.requires(name) or [])
+    return seen
+
+
+def test_a_user_install_brings_what_the_gate_uses_and_no_test_tool(tmp_path: Path) -> None:
+    checkout = tmp_path / "checkout"
+    shutil.copytree(ROOT, checkout, ignore=COPY_IGNORES)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            "--disable-pip-version-check",
+            "--wheel-dir",
+            str(tmp_path / "wheels"),
+            str(checkout),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    (wheel,) = (tmp_path / "wheels").glob("giebench-*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        (name,) = (n for n in archive.namelist() if n.endswith(".dist-info/METADATA"))
+        built = email.message_from_bytes(archive.read(name))
+    requires = built.get_all("Requires-Dist") or []
+
+    user = _requirement_closure(requires)
+    assert user >= GATE_NEEDS
+    assert not user & TEST_ONLY, sorted(user & TEST_ONLY)
+    developer = _requirement_closure(requires, frozenset({"dev"}))
+    assert {"hypothesis", "ruff", "mypy", "import-linter"} <= developer

@@ -24,6 +24,9 @@ from .helpers import ROOT, run_pytest
 from .live_helpers import NO_ENDPOINT, small_data
 from .test_reports import CHROMIUM, chromium_flags
 
+# the module-scoped gate runs once, on one worker (see tests/conftest.py)
+pytestmark = pytest.mark.xdist_group("leaderboard-runs")
+
 SAMPLE = ROOT / "data" / "sample"
 VARIANT_FILES = {"raw": "Raw-Prompt.json", "id": "ID-Prompt.json", "cot": "COT-Prompt.json"}
 # Three judges of different skill: the chance of the right answer under Raw, ID and COT.

@@ -8,7 +8,7 @@ from giebench_fixtures.data.items import LETTERS, Variant, parse_prompt, shuffle
 from giebench_fixtures.data.loading import load_source
 from tests.loopback import LoopbackServer
 
-from .helpers import ROOT, run_pytest
+from .helpers import ROOT, run_pytest, sample_items, write_source
 
 
 def test_shuffled_items_keep_their_right_answer_and_everything_else() -> None:
@@ -34,6 +34,7 @@ def test_shuffled_items_keep_their_right_answer_and_everything_else() -> None:
 
 def test_a_judge_that_always_says_a_is_exposed(tmp_path: Path) -> None:
     reports = {}
+    data = write_source(tmp_path / "data", sample_items({"Gender", "Age", "Economy", "Skin"}))
     with LoopbackServer(answer=lambda prompt: "[[A]]") as server:
         for name, extra in (("plain", []), ("shuffled", ["--shuffle-answers=5"])):
             run_pytest(
@@ -41,6 +42,7 @@ def test_a_judge_that_always_says_a_is_exposed(tmp_path: Path) -> None:
                     "tests_bench",
                     "--model=always-a",
                     f"--base-url={server.url}",
+                    f"--data={data}",
                     "--variants=raw",
                     f"--giebench-report={tmp_path / name}.json",
                     *extra,

@@ -1,8 +1,8 @@
 """A self-contained HTML report: inline SVG charts, no network needed to open it.
 
-Three parts: a heat map of accuracy per identity (rows, grouped by dimension) and variant
-(columns) with the gate's bar marked, the Raw->ID and Raw->COT change per dimension with
-its interval, and the failing checks.
+It opens on the answer (html_answer: the verdict, the guarantee, a row per dimension, the failed
+checks by dimension); below, per dimension, a collapsed heat map of accuracy per identity and
+variant with the gate's bar marked, then what each check can detect.
 """
 
 from __future__ import annotations
@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from html import escape
 from typing import Any
 
-from giebench_fixtures.judging.stats import paired_change_interval, wilson_interval
+from giebench_fixtures.judging.stats import wilson_interval
+from giebench_fixtures.reports.html_answer import dimension_table, failed_checks, verdict_block, verdict_text
 from giebench_fixtures.reports.paper import COLUMNS, COMPARISON_TITLES, FOOTNOTE, not_shown_reason, ranks
 from giebench_fixtures.reports.report import circular_line, dimension_order, judged_line
 
@@ -34,6 +35,7 @@ class GridCell:
     title: str
     bar: float | None = None  # a tick at this 0..1 position (the gate's bar)
     outlined: bool = False  # a red outline (a failed check)
+    skipped: bool = False  # grey: a check reported only, not judged
 
 
 def heat_grid(
@@ -69,9 +71,11 @@ def heat_grid(
                 )
                 continue
             outline = ' stroke="#b00" stroke-width="2"' if cell.outlined else ""
+            kind = " below" if cell.outlined else " skipped" if cell.skipped else ""
+            fill = "#ddd" if cell.skipped else heat_colour(cell.shade)
             parts.append(
-                f'<rect class="cell{" below" if cell.outlined else ""}" x="{x}" y="{y}" '
-                f'width="{cell_width - 2}" height="{CELL_H - 2}" fill="{heat_colour(cell.shade)}"{outline}>'
+                f'<rect class="cell{kind}" x="{x}" y="{y}" '
+                f'width="{cell_width - 2}" height="{CELL_H - 2}" fill="{fill}"{outline}>'
                 f"<title>{escape(cell.title)}</title></rect>"
             )
             if cell.bar is not None:  # the gate's bar as a tick on the cell's 0..1 scale
@@ -84,80 +88,69 @@ def heat_grid(
     return "".join(parts)
 
 
-def heat_map(report: Mapping[str, Any]) -> str:
+def _checks_by_cell(report: Mapping[str, Any]) -> tuple[set[str], set[str]]:
+    """The identity checks ("Dimension / Identity / variant") that failed, and those only reported."""
+    gate = report["gate"]
+    failed = {str(line).split(":", 1)[0] for line in gate["failures"]}
+    reported = {c["name"] for c in gate.get("checks", []) if c.get("outcome") == "not judged"}
+    return failed, reported
+
+
+def identity_grid(report: Mapping[str, Any], dim: str, failed: set[str], reported: set[str]) -> str:
+    """One dimension's heat map: a row per identity, a column per variant."""
     summary = report["summary"]
     bars: Mapping[str, Any] = report.get("thresholds", {})
     variants = [v for v in ("raw", "id", "cot") if v in summary]
-    dims = dimension_order({d for v in variants for d in summary[v]["dimensions"]})
-    failed = " ".join(report["gate"]["failures"])
+    idents = sorted(
+        {i for v in variants for i in summary[v]["dimensions"].get(dim, {}).get("identities", {})}
+    )
     rows: list[tuple[str, list[GridCell | None]]] = []
-    for dim in dims:
-        idents = sorted(
-            {i for v in variants for i in summary[v]["dimensions"].get(dim, {}).get("identities", {})}
-        )
-        for ident in idents:
-            cells: list[GridCell | None] = []
-            for variant in variants:
-                stats = summary[variant]["dimensions"].get(dim, {}).get("identities", {}).get(ident)
-                if not stats or not stats["n"]:
-                    cells.append(None)
-                    continue
-                acc = stats["accuracy"]
-                lo, hi = wilson_interval(stats["correct"], stats["n"])
-                bar = bars.get(variant, {}).get(dim, {}).get(ident)
-                below = f"{dim} / {ident} / {variant}:" in failed
-                title = (
-                    f"{dim} / {ident} / {variant}: {acc:.2f} ({stats['correct']}/{stats['n']}, "
-                    f"95% CI {lo:.2f}-{hi:.2f})" + (f"; bar {bar:.2f}" if bar is not None else "")
-                )
-                text = f"{acc:.2f} ({stats['correct']}/{stats['n']}){' ▼' if below else ''}"
-                cells.append(GridCell(text, acc, title, bar, below))
-            rows.append((f"{dim} / {ident}", cells))
-    return heat_grid([v.upper() for v in variants], rows, aria="accuracy per identity and variant")
-
-
-def change_chart(report: Mapping[str, Any]) -> str:
-    comps: Mapping[str, Mapping[str, Any]] = report["comparisons"]
-    if not comps:
-        return "<p>No paired comparison: run Raw together with ID or COT.</p>"
-    dims = [*dimension_order(d for c in comps.values() for d in c if d != "*"), "*"]
-    names = list(comps)
-    plot_w, row_h = 400, 18
-    width = LABEL_W + plot_w + 20
-    height = row_h * len(dims) * len(names) + 40
-    zero = LABEL_W + plot_w / 2
-
-    def px(change: float) -> float:
-        return zero + change * plot_w / 2
-
-    parts = [
-        f'<svg class="changes" role="img" aria-label="paired changes" width="{width}" height="{height}" '
-        f'viewBox="0 0 {width} {height}" font-size="12">',
-        f'<line x1="{zero}" x2="{zero}" y1="10" y2="{height - 20}" stroke="#888"/>',
-        f'<text x="{px(-1)}" y="{height - 5}">-100%</text><text x="{zero - 8}" y="{height - 5}">0</text>'
-        f'<text x="{px(1) - 40}" y="{height - 5}">+100%</text>',
-    ]
-    row = 0
-    for dim in dims:
-        for name in names:
-            c = comps[name].get(dim)
-            y = 20 + row * row_h
-            row += 1
-            if c is None:
+    for ident in idents:
+        cells: list[GridCell | None] = []
+        for variant in variants:
+            stats = summary[variant]["dimensions"].get(dim, {}).get("identities", {}).get(ident)
+            if not stats or not stats["n"]:
+                cells.append(None)
                 continue
-            lo, hi = paired_change_interval(c["gained"], c["lost"], c["n"])
-            label = f"{'Overall' if dim == '*' else dim} {name.upper().replace('->', '→')}"
-            colour = "#1f77b4" if name.endswith("id") else "#d62728"
-            parts.append(f'<text x="{LABEL_W - 6}" y="{y + 4}" text-anchor="end">{escape(label)}</text>')
-            parts.append(
-                f'<line class="interval" x1="{px(lo)}" x2="{px(hi)}" y1="{y}" y2="{y}" stroke="{colour}"/>'
+            acc = stats["accuracy"]
+            lo, hi = wilson_interval(stats["correct"], stats["n"])
+            bar = bars.get(variant, {}).get(dim, {}).get(ident)
+            name = f"{dim} / {ident} / {variant}"
+            below, skipped = name in failed, name in reported
+            title = (
+                f"{name}: {acc:.2f} ({stats['correct']}/{stats['n']}, 95% CI {lo:.2f}-{hi:.2f})"
+                + (f"; bar {bar:.2f}" if bar is not None else "")
+                + ("; reported only, not judged" if skipped else "")
             )
-            parts.append(
-                f'<circle class="change" cx="{px(c["change"])}" cy="{y}" r="4" fill="{colour}">'
-                f"<title>{escape(label)}: {c['change']:+.2f} (+{c['gained']}/-{c['lost']} on {c['n']}, "
-                f"95% CI {lo:+.2f} to {hi:+.2f}, McNemar p={c['p_value']:.3f})</title></circle>"
+            text = f"{acc:.2f} ({stats['correct']}/{stats['n']})" + (
+                " ▼" if below else " reported only" if skipped else ""
             )
-    parts.append("</svg>")
+            cells.append(GridCell(text, acc, title, bar, below, skipped))
+        rows.append((ident, cells))
+    return heat_grid(
+        [v.upper() for v in variants], rows, aria=f"{dim}: accuracy per identity and variant", label_width=200
+    )
+
+
+def identity_grids(report: Mapping[str, Any]) -> str:
+    """A collapsed section per dimension, its summary line saying what is inside."""
+    summary = report["summary"]
+    failed, reported = _checks_by_cell(report)
+    dims = dimension_order({d for v in summary.values() for d in v.get("dimensions", {})})
+    parts = []
+    for dim in dims:
+        idents = {i for v in summary.values() for i in v["dimensions"].get(dim, {}).get("identities", {})}
+        cells = {f"{dim} / {i} / {v}" for i in idents for v in summary}
+        failing, skipped = len(cells & failed), len(cells & reported)
+        notes = [f"{len(idents)} identities"]
+        if failing:
+            notes.append(f"{failing} identity check(s) failed")
+        if skipped:
+            notes.append(f"{skipped} reported only")
+        parts.append(
+            f'<details class="identities"><summary><b>{escape(dim)}</b>: {escape(", ".join(notes))}</summary>'
+            f"{identity_grid(report, dim, failed, reported)}</details>"
+        )
     return "".join(parts)
 
 
@@ -167,7 +160,17 @@ _CHECK_SCRIPT = """
 window.addEventListener('load', () => {
   const drawn = (sel) => [...document.querySelectorAll(sel)].filter(e => e.getBBox().width > 0).length;
   document.body.dataset.heatmapCells = drawn('svg.heatmap rect.cell');
-  document.body.dataset.changeMarks = drawn('svg.changes circle.change');
+  document.body.dataset.intervalMarks = drawn('svg.mark rect.interval');
+  // where the answer sits on the first screen: left,top,right,bottom in CSS pixels
+  const box = (sel) => {
+    const e = document.querySelector(sel);
+    if (!e) return '';
+    const r = e.getBoundingClientRect();
+    return [r.left, r.top, r.right, r.bottom].map(Math.round).join(',');
+  };
+  document.body.dataset.verdictBox = box('#verdict');
+  document.body.dataset.dimensionsBox = box('#dimensions');
+  document.body.dataset.viewport = `${window.innerWidth}x${window.innerHeight}`;
 });
 </script>
 """
@@ -239,10 +242,6 @@ svg text {{ fill: #222; }} li {{ font-family: ui-monospace, monospace; font-size
 def render_html(report: Mapping[str, Any]) -> str:
     gate = report["gate"]
     d = report["dataset"]
-    verdict = "passed" if gate["passed"] else f"failed: {len(gate['failures'])} check(s)"
-    if gate.get("nothing_judged"):
-        verdict = f"failed: {gate['nothing_judged']}"
-    failures = "".join(f"<li>{escape(f)}</li>" for f in gate["failures"]) or "<li>none</li>"
     rotations = "".join(
         f"<li>{escape(circular_line(v, b))}</li>" for v, b in report.get("circular_summary", {}).items()
     )
@@ -252,27 +251,41 @@ def render_html(report: Mapping[str, Any]) -> str:
         if report.get("circular")
         else ""
     )
-    css = f""".verdict {{ font-size: 1.4em; padding: .4em .8em; display: inline-block; border-radius: 4px;
-  background: {"#d4edda" if gate["passed"] else "#f8d7da"}; }}
-table.checks td {{ font-size: 12px; padding: 0 .6em; }}
-tr.failed {{ background: #f8d7da; }} tr.blind td:last-child {{ color: #a60; }}"""
+    css = """body { margin: 1em 1.5em; }
+.verdict { padding: .3em .8em; border-radius: 4px; margin: .4em 0; }
+.verdict.passed { background: #d4edda; } .verdict.failed { background: #f8d7da; }
+.verdict p, .verdict ul { margin: .2em 0; } .verdict-line { font-size: 1.35em; font-weight: bold; }
+.guarantee li { font-family: inherit; font-size: 13px; }
+h1 { font-size: 1.3em; margin: 0 0 .2em; } h2 { font-size: 1.1em; margin: 1em 0 .3em; }
+table.dimensions { border-collapse: collapse; font-size: 12.5px; }
+table.dimensions th, table.dimensions td { padding: 1px 5px; text-align: left; white-space: nowrap; }
+table.dimensions thead th { border-bottom: 1px solid #888; vertical-align: bottom; }
+table.dimensions tr.overall { border-top: 1px solid #888; font-weight: bold; }
+table.dimensions svg.mark { vertical-align: middle; margin-left: 4px; }
+.num { display: inline-block; min-width: 2.6em; text-align: right; } .flips, .blind { color: #555; }
+td.failed a, td.failed { color: #b00; font-weight: bold; } td.ok { color: #080; }
+.legend, .data { font-size: 12px; color: #444; margin: .3em 0; }
+ul.failed { margin: .2em 0; } ul.failed li { font-size: 12px; }
+h3 { font-size: 1em; margin: .6em 0 0; } details.identities { margin: .2em 0; }
+table.checks td { font-size: 12px; padding: 0 .6em; }
+tr.failed { background: #f8d7da; } tr.blind td:last-child { color: #a60; }"""
     body = f"""<h1>GIEBench gate: <code>{escape(report["model"])}</code></h1>
-<p class="verdict">{escape(verdict)}</p>
-<p>Data: <b>{escape(str(d["source"]))}</b>, {d["items"]} items — {escape(str(d.get("note", "")))}.
+{verdict_block(report)}
+<p class="data">Data: <b>{escape(str(d["source"]))}</b>, {d["items"]} items —
+{escape(str(d.get("note", "")))}.
 Responses from {escape(str(report.get("responses_from", "")))}.</p>
+{dimension_table(report)}
+<h2>Failed checks, by dimension</h2>
+{failed_checks(report)}
 <h2>Accuracy per identity</h2>
-<p>Cell colour: accuracy from red (0) to green (1); black tick: the gate's bar (min_accuracy);
-red outline and ▼: the identity's check failed. Hover a cell for counts and its 95% interval.</p>
-{heat_map(report)}
-<h2>Raw→ID (empathy) and Raw→COT (understanding), paired on the same items</h2>
-<p>Dot: change in accuracy; line: its 95% interval (Agresti–Min).</p>
-{change_chart(report)}
+<p>Open a dimension. Cell colour: accuracy from red (0) to green (1); black tick: the gate's bar
+(min_accuracy); red outline and ▼: the identity's check failed; grey, "reported only": too few items
+to judge. Hover a cell for counts and its 95% interval.</p>
+{identity_grids(report)}
 {circular}
 {paper_section(report)}
-<h2>Failing checks</h2>
-<ul>{failures}</ul>
-<h2>What each check can detect</h2>
+<details class="detectable"><summary><b>What each check can detect</b></summary>
 <p>The true accuracy (gap, change) at which each judged check fails with 80% probability, computed
 exactly from the binomial under its own rule; ⚠: cannot catch a model at chance (0.25).</p>
-{checks_table(report)}"""
-    return html_page(f"giebench: {report['model']} — {verdict}", body, css=css)
+{checks_table(report)}</details>"""
+    return html_page(f"giebench: {report['model']} — {verdict_text(gate)}", body, css=css)
