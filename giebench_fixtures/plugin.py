@@ -44,6 +44,11 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "giebench: a GIEBench gate check")
     config.stash[_STATE] = _State()
     config.pluginmanager.register(config.stash[_STATE], "giebench-state")
+    # Recordings of other models, variants or identities are legitimately unused in a run:
+    # syrupy reports them but never deletes them. Pruning is `giebench recordings prune
+    # MODEL`, which names what it removes.
+    config.option.warn_unused_snapshots = True
+    config.option.no_cleanup = True
     model = _option(config, "model")
     if not model:
         return
@@ -54,10 +59,6 @@ def pytest_configure(config: pytest.Config) -> None:
         + (f"@shuffle-{shuffle}" if shuffle is not None else "")
         + ("@circular" if _option(config, "circular") else "")
     )
-    # Recordings of other models, variants or identities are legitimately unused in a
-    # run: report them as syrupy does, but never fail on them or delete them.
-    config.option.warn_unused_snapshots = True
-    config.option.no_cleanup = True
     try:
         config.stash[_STATE].run = _build_run(config, model)
     except (GiebenchError, ValueError) as exc:
@@ -221,6 +222,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if _dimension_of(item):
             item.add_marker(pytest.mark.giebench)
     in_bench = any("tests_bench" in Path(str(i.path)).parts for i in items)
+    if in_bench and config.stash[_STATE].run is None:
+        # A run without --model reads no recording: to syrupy every one would look unused.
+        config.option.disable_unused_snapshots = True
     if in_bench and config.stash[_STATE].run is None and not config.getoption("collectonly"):
         raise pytest.UsageError(USAGE)
 

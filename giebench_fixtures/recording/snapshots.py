@@ -171,3 +171,20 @@ def recording_path(snapshots: Path, model: str, dimension: str, identity: str, v
     """Where the plugin looks for the recording of test_accuracy[variant-identity]."""
     name = RecordingExtension._sanitize_filename(f"test_accuracy[{identity_test_id(variant, identity)}]")
     return snapshots / model_dirname(model) / f"test_{dimension.lower()}" / f"{name}.json"
+
+
+def unused_recordings(snapshots: Path, model: str, scopes: Sequence[tuple[str, str, str]]) -> list[Path]:
+    """The recording files of ``model`` (plain, @shuffle-N and @circular folders) that no
+    (dimension, identity, variant) of ``scopes`` would read: what pruning may remove."""
+    if not model.strip():
+        raise RecordingError("pruning recordings needs a model name; nothing was removed")
+    plain = snapshots / model_dirname(model)
+    wanted = {recording_path(snapshots, model, *scope).relative_to(plain) for scope in scopes}
+    folders = [plain, *sorted(snapshots.glob(f"{model_dirname(model)}@*"))]
+    return sorted(
+        path
+        for folder in folders
+        if folder.is_dir()
+        for path in folder.rglob("*.json")
+        if path.relative_to(folder) not in wanted
+    )
