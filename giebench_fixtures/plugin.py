@@ -348,6 +348,7 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
             }
         )
         return
+    state.run.finish()
     if session.config.getoption("collectonly") or state.fatal:
         return
     if session.exitstatus in (pytest.ExitCode.INTERRUPTED, pytest.ExitCode.USAGE_ERROR):

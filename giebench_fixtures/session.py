@@ -188,6 +188,10 @@ class GateRun:
 
     # --- after the tests ---------------------------------------------------------------
 
+    def finish(self) -> None:
+        """The whole run is over (called once, by the controller): drop its failure notes."""
+        self.asker.forget_failures()
+
     def report(
         self,
         *,

@@ -77,6 +77,7 @@ class LoopbackServer:
     retry_after_ms: int = 10
     refusal_message: str = "This model's maximum context length is 8192 tokens."
     fingerprint: str = "fp_loopback"
+    echo_authorization: bool = False  # error messages quote the Authorization header, as some gateways do
     log: list[ServedRequest] = field(default_factory=list)
     _attempts: Counter[str] = field(default_factory=Counter)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -150,6 +151,7 @@ class LoopbackServer:
             if refusal is not None:
                 return self._send_json(handler, request, 400, refusal)
         fault = self.fault(request.prompt, request.attempt)
+        echo = f" (received {request.authorization})" if self.echo_authorization else ""
         if fault == "drop":
             self._record(request, 0)
             handler.close_connection = True
@@ -160,16 +162,17 @@ class LoopbackServer:
             if fault == "429-long":
                 headers = {"retry-after": "600"}
             status = int(fault[:3])
-            return self._send_json(handler, request, status, _error(f"loopback {fault}"), headers)
+            return self._send_json(handler, request, status, _error(f"loopback {fault}{echo}"), headers)
         if fault in ("400", "422"):
-            error = _error(self.refusal_message, kind="invalid_request_error", code="context_length_exceeded")
+            message = self.refusal_message + echo
+            error = _error(message, kind="invalid_request_error", code="context_length_exceeded")
             return self._send_json(handler, request, int(fault), error)
         if fault == "slow":
             time.sleep(self.slow_seconds)
         text = self.answer(request.prompt)
         reply = self._completion(request, text)
         if fault in MALFORMED_200:
-            data, content_type = _malformed(fault, reply)
+            data, content_type = _malformed(fault, reply, echo)
             return self._send(handler, request, 200, data, content_type)
         if fault == "usage-strings":
             reply["usage"] = {k: str(v) for k, v in reply["usage"].items() if isinstance(v, int)}
@@ -294,19 +297,19 @@ def _reasoning_refusal(params: dict[str, Any]) -> dict[str, Any] | None:
     return None
 
 
-def _malformed(fault: str, reply: dict[str, Any]) -> tuple[bytes, str]:
+def _malformed(fault: str, reply: dict[str, Any], echo: str = "") -> tuple[bytes, str]:
     """The body and content type of a 200 that is not a usable completion."""
     if fault == "html":
         page = "<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>"
         return page.encode(), "text/html"
     if fault == "text":
-        return b"upstream connect error or disconnect/reset before headers", "text/plain"
+        return f"upstream connect error or disconnect/reset before headers{echo}".encode(), "text/plain"
     if fault == "sse":
         chunk = {**reply, "object": "chat.completion.chunk"}
         return f"data: {json.dumps(chunk)}\n\ndata: [DONE]\n\n".encode(), "text/event-stream"
     bodies: dict[str, Any] = {
         "json-list": [reply],
-        "error-200": _error("The server had an error while processing your request."),
+        "error-200": _error(f"The server had an error while processing your request.{echo}"),
         "no-message": {**reply, "choices": [{"index": 0, "finish_reason": "stop"}]},
         "no-choices": {**reply, "choices": []},
         "null-choices": {**reply, "choices": None},
