@@ -16,7 +16,12 @@ import pytest
 from giebench_fixtures.asking.completion import BASELINE_PREFIX, Sampling
 from giebench_fixtures.asking.runner import Accounting
 from giebench_fixtures.data.items import Variant, parse_variants
-from giebench_fixtures.data.repository import cache_dir, find_repository
+from giebench_fixtures.data.repository import (
+    cache_dir,
+    declared_dimensions,
+    find_repository,
+    unasked_by_any_module,
+)
 from giebench_fixtures.errors import GiebenchError
 from giebench_fixtures.judging.gate import Verdict
 from giebench_fixtures.judging.judge import why_nothing_judged
@@ -161,45 +166,58 @@ def _build_run(config: pytest.Config, model_name: str) -> GateRun:
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     dimension = getattr(metafunc.module, "DIMENSION", None)
-    if dimension is None:
+    others = getattr(metafunc.module, "OTHER_DIMENSIONS", False)
+    names = metafunc.fixturenames
+    kind = next((n for n in ("identity", "variant", "compared") if n in names), None)
+    if (dimension is None and not others) or kind is None:
         return
     run = metafunc.config.stash[_STATE].run
-    if run is None:
-        # No --model: parametrize nothing; collection then stops with the usage line.
-        variants: list[Variant] = []
-        identities: list[str] = []
+    # No --model: parametrize nothing; collection then stops with the usage line.
+    variants: list[Variant] = run.options.variants if run is not None else []
+    if others:
+        # The generic module asks every dimension of the data that no module declares.
+        declared = declared_dimensions(Path(str(metafunc.module.__file__)).parent)
+        dimensions = [d for d in (run.dataset.dimensions() if run else []) if d not in declared]
     else:
-        variants = run.options.variants
-        identities = run.dataset.identities(dimension)
-    names = metafunc.fixturenames
-    if "identity" in names:
-        metafunc.parametrize(
-            "variant,identity",
-            [
-                pytest.param(str(v), i, id=identity_test_id(v, i), marks=getattr(pytest.mark, str(v)))
+        dimensions = [str(dimension)]
+    pairs = [v for v in (Variant.ID, Variant.COT) if Variant.RAW in variants and v in variants]
+    params: list[Any] = []
+    for dim in dimensions:
+        prefix, values = (f"{dim}-", (dim,)) if others else ("", ())
+        if kind == "identity":
+            params += [
+                pytest.param(
+                    *values, str(v), i, id=prefix + identity_test_id(v, i), marks=getattr(pytest.mark, str(v))
+                )
                 for v in variants
-                for i in identities
-            ],
-        )
-    elif "variant" in names:
-        metafunc.parametrize(
-            "variant",
-            [pytest.param(str(v), id=str(v), marks=getattr(pytest.mark, str(v))) for v in variants],
-        )
-    elif "compared" in names:
-        pairs = [v for v in (Variant.ID, Variant.COT) if Variant.RAW in variants and v in variants]
-        metafunc.parametrize(
-            "compared",
-            [
-                pytest.param(str(v), id=f"raw-to-{v}", marks=[pytest.mark.raw, getattr(pytest.mark, str(v))])
+                for i in (run.dataset.identities(dim) if run else [])
+            ]
+        elif kind == "variant":
+            params += [
+                pytest.param(*values, str(v), id=f"{prefix}{v}", marks=getattr(pytest.mark, str(v)))
+                for v in variants
+            ]
+        else:
+            params += [
+                pytest.param(
+                    *values, str(v), id=f"{prefix}raw-to-{v}", marks=[pytest.mark.raw, getattr(pytest.mark, str(v))]
+                )
                 for v in pairs
-            ],
-        )
+            ]
+    argnames = {"identity": "variant,identity", "variant": "variant", "compared": "compared"}[kind]
+    metafunc.parametrize(("dimension," if others else "") + argnames, params)
+
+
 
 
 def _dimension_of(item: pytest.Item) -> str | None:
-    """The DIMENSION a gate module declares, for items of tests_bench modules."""
-    return getattr(getattr(item, "module", None), "DIMENSION", None)
+    """The DIMENSION a gate module declares (or the generic module's parameter), for items of
+    tests_bench modules."""
+    declared = getattr(getattr(item, "module", None), "DIMENSION", None)
+    if declared is not None:
+        return str(declared)
+    params = getattr(getattr(item, "callspec", None), "params", {})
+    return str(params["dimension"]) if isinstance(params.get("dimension"), str) else None
 
 
 def _scopes(item: pytest.Item, run: GateRun) -> list[Scope]:
@@ -218,6 +236,10 @@ def _scopes(item: pytest.Item, run: GateRun) -> list[Scope]:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # The generic module with no dimension left to ask has nothing to say: no empty skips.
+    items[:] = [
+        i for i in items if not (getattr(i.module, "OTHER_DIMENSIONS", False) and _dimension_of(i) is None)
+    ]
     for item in items:
         if _dimension_of(item):
             item.add_marker(pytest.mark.giebench)
@@ -353,6 +375,13 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
         return
     if session.exitstatus in (pytest.ExitCode.INTERRUPTED, pytest.ExitCode.USAGE_ERROR):
         return
+    for dimension in unasked_by_any_module(repository_root(session.config), state.run.dataset.dimensions()):
+        # A gate that silently skips part of the data would pass on half of it.
+        state.failures.append(
+            f"{dimension}: no tests_bench module asks this dimension of the data "
+            "(add one with DIMENSION = ..., or restore tests_bench/test_other_dimensions.py)"
+        )
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
     if not any(c["outcome"] != "not judged" for c in state.checks):
         # A gate that judged nothing has shown nothing: that is a failed run, never a pass.
         dims = {d for item in session.items if (d := _dimension_of(item))}

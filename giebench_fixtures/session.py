@@ -215,7 +215,7 @@ class GateRun:
         total.add(worker_accounting)
         total.add(self.accounting)
         facts = self.request_facts().merged(worker_requests or RequestFacts())
-        return build_report(
+        report = build_report(
             model={
                 **describe_model(self.model, self.options.sampling),
                 "sent": facts.sent[0] if len(facts.sent) == 1 else facts.sent,
@@ -234,6 +234,18 @@ class GateRun:
             checks=checks,
             nothing_judged=nothing_judged,
         )
+        asked = {o.dimension for o in outcomes.values()}
+        rotations = circular.ROTATIONS if self.options.circular else 1
+        report["not_asked"] = [d for d in self.dataset.dimensions() if d not in asked]
+        if report["not_asked"] and asked:
+            report["warnings"].append(
+                "not asked in this run: "
+                + ", ".join(
+                    f"{d} ({len(self.dataset.select(d, None, Variant.RAW)) // rotations} items)"
+                    for d in report["not_asked"]
+                )
+            )
+        return report
 
     def request_facts(self) -> RequestFacts:
         """What this process knows about the requests behind its answers (handed over under xdist)."""
