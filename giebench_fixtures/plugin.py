@@ -82,6 +82,10 @@ class _State:
         self.fatal: str | None = None
         self.checks: list[dict[str, Any]] = []  # every gate check's verdict, in the order reported
         self.nothing_judged: str | None = None
+        self.session: pytest.Session | None = None
+
+    def pytest_sessionstart(self, session: pytest.Session) -> None:
+        self.session = session
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         """Collect failed gate checks; on the controller too, as reports carry user properties."""
@@ -355,6 +359,7 @@ def gate(request: pytest.FixtureRequest) -> GateChecks:
     return GateChecks(state.run, request.node)
 
 
+@pytest.hookimpl(tryfirst=True)  # before junitxml writes its file
 def pytest_sessionfinish(session: pytest.Session) -> None:
     state = session.config.stash[_STATE]
     if state.run is None:
@@ -371,16 +376,21 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
         )
         return
     state.run.finish()
-    if session.config.getoption("collectonly") or state.fatal:
+    if session.config.getoption("collectonly"):
+        return
+    if state.fatal:
+        _junit_case(session.config, state.fatal, error=True)
         return
     if session.exitstatus in (pytest.ExitCode.INTERRUPTED, pytest.ExitCode.USAGE_ERROR):
         return
-    for dimension in unasked_by_any_module(repository_root(session.config), state.run.dataset.dimensions()):
+    uncovered = [
         # A gate that silently skips part of the data would pass on half of it.
-        state.failures.append(
-            f"{dimension}: no tests_bench module asks this dimension of the data "
-            "(add one with DIMENSION = ..., or restore tests_bench/test_other_dimensions.py)"
-        )
+        f"{dimension}: no tests_bench module asks this dimension of the data "
+        "(add one with DIMENSION = ..., or restore tests_bench/test_other_dimensions.py)"
+        for dimension in unasked_by_any_module(repository_root(session.config), state.run.dataset.dimensions())
+    ]
+    if uncovered:
+        state.failures.extend(uncovered)
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
     if not any(c["outcome"] != "not judged" for c in state.checks):
         # A gate that judged nothing has shown nothing: that is a failed run, never a pass.
@@ -388,6 +398,27 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
         reported_only = sum(1 for c in state.checks if c["outcome"] == "not judged")
         state.nothing_judged = why_nothing_judged(state.run.dataset, dims, reported_only)
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+    run_level = [*uncovered, *([state.nothing_judged] if state.nothing_judged else [])]
+    if run_level:
+        _junit_case(session.config, "\n".join(run_level), error=False)
+
+
+def _junit_case(config: pytest.Config, message: str, *, error: bool) -> None:
+    """A failed run is a failure (or, stopped, an error) in --junitxml too, not 0 of 0."""
+    from _pytest.junitxml import xml_key
+
+    xml = config.stash.get(xml_key, None)
+    if xml is None:
+        return
+    report = pytest.TestReport(
+        nodeid="tests_bench::giebench_run",
+        location=("tests_bench", None, "giebench run"),
+        keywords={},
+        outcome="failed",
+        longrepr=message,
+        when="setup" if error else "call",
+    )
+    xml.pytest_runtest_logreport(report)
 
 
 def _outcome_dict(o: Outcome) -> dict[str, Any]:
@@ -451,3 +482,6 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
     targets = {option: _option(config, option) for option in REPORT_FORMATS}
     for line, failed in write_reports(report, targets, os.environ.get("GITHUB_STEP_SUMMARY")):
         terminalreporter.write_line(line, red=failed)
+        session = config.stash[_STATE].session
+        if failed and session is not None and session.exitstatus == pytest.ExitCode.OK:
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED  # a report asked for and not written

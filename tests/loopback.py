@@ -13,8 +13,9 @@ Faults are chosen per request by ``fault(prompt, attempt)``, returning None or o
 - ``"400"`` and ``"422"``: an OpenAI-style error object with ``refusal_message``;
 - a 200 that is not a usable completion (``MALFORMED_200``): ``"html"``, ``"text"``,
   ``"json-list"``, ``"sse"``, ``"error-200"``, ``"no-message"``, ``"no-choices"``,
-  ``"null-choices"``, ``"wrong-shape"``; and ``"usage-strings"``, the right answer with its
-  token counts given as strings (usable).
+  ``"null-choices"``, ``"wrong-shape"``, ``"null-content"`` (content null, finish_reason stop);
+  ``"usage-strings"``, the right answer with its token counts given as strings (usable); and
+  ``"refusal"``, OpenAI's structured refusal (content null, ``refusal`` text: an answer).
 
 ``reasoning=True`` behaves like an OpenAI reasoning model: HTTP 400 ``unsupported_parameter``
 for ``max_tokens``, ``unsupported_value`` for a temperature other than 1, and reasoning
@@ -174,6 +175,11 @@ class LoopbackServer:
         if fault in MALFORMED_200:
             data, content_type = _malformed(fault, reply, echo)
             return self._send(handler, request, 200, data, content_type)
+        if fault in ("refusal", "null-content"):
+            # OpenAI's structured refusal; or a null content with finish_reason stop (a glitch)
+            reply["choices"][0]["message"] = {"role": "assistant", "content": None}
+            if fault == "refusal":
+                reply["choices"][0]["message"]["refusal"] = "I'm sorry, I can't help with that."
         if fault == "usage-strings":
             reply["usage"] = {k: str(v) for k, v in reply["usage"].items() if isinstance(v, int)}
         data = json.dumps(reply).encode()

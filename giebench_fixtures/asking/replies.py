@@ -28,8 +28,12 @@ from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+# OpenAI's structured refusal (``content: null`` beside ``refusal``) is an answer: its text is
+# the refusal, its finish reason this mark, and it has no verdict (counted, never retried).
+REFUSAL = "refusal"
 # Finish reasons that mean the text is not the model's whole answer: no verdict is read.
-NO_VERDICT_FINISH = ("length", "content_filter")
+NO_VERDICT_FINISH = ("length", "content_filter", REFUSAL)
+MAX_ANSWER_CHARS = 1_000_000  # a judge's answer is a paragraph; megabytes are a fault
 _SNIPPET = 80
 REDACTED = "[redacted]"
 MIN_SECRET = 4  # shorter "credentials" are not secrets worth mangling every text for
@@ -141,10 +145,17 @@ def _completion(data: Mapping[str, Any]) -> Answer | Fault:
     finish = choice.get("finish_reason")
     finish_reason = finish if isinstance(finish, str) and finish else None
     content = message.get("content")
+    refusal = message.get("refusal")
+    if not content and isinstance(refusal, str) and refusal.strip():
+        content, finish_reason = refusal, REFUSAL
     if content is None and finish_reason in NO_VERDICT_FINISH:
         content = ""  # cut off or filtered before any text: an answer with no verdict
     if not isinstance(content, str):
         return Fault(f"completion whose message content is {_json_kind(content)}, not text")
+    if len(content) > MAX_ANSWER_CHARS:
+        return Fault(
+            f"an answer of {len(content):,} characters, over the {MAX_ANSWER_CHARS:,} giebench keeps"
+        )
     usage = data.get("usage")
     usage = usage if isinstance(usage, dict) else {}
     details = usage.get("completion_tokens_details")

@@ -102,7 +102,32 @@ def read_recording(path: Path) -> dict[str, Any] | None:
         ) from None
     if not isinstance(data, dict) or not isinstance(data.get("items"), dict):
         raise RecordingError(f"{path}: not a giebench recording (no 'items' object)")
+    for key, entry in data["items"].items():
+        problem = _entry_problem(entry)
+        if problem:
+            raise RecordingError(
+                f"{path}: item {key!r} {problem}; restore the file from version control "
+                "or re-record it with --snapshot-update"
+            )
     return data
+
+
+_ENTRY_TEXTS = {"prompt_sha256": False, "response": True, "verdict": True, "finish_reason": True}
+
+
+def _entry_problem(entry: Any) -> str | None:
+    """What is wrong with one recorded item (None if nothing): an object of texts (or null)."""
+    if not isinstance(entry, dict):
+        return f"is a JSON {type(entry).__name__}, not an object"
+    for field, nullable in _ENTRY_TEXTS.items():
+        if field not in entry:
+            if field in ("prompt_sha256", "response"):
+                return f"has no {field!r}"
+            continue
+        value = entry[field]
+        if not (isinstance(value, str) or (nullable and value is None)):
+            return f"has a {field!r} that is {json.dumps(value)[:40]}, not text"
+    return None
 
 
 def replay(recording: Mapping[str, Any], items: Sequence[Item]) -> tuple[dict[str, str | None], list[str]]:
