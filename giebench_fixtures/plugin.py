@@ -204,14 +204,15 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         else:
             params += [
                 pytest.param(
-                    *values, str(v), id=f"{prefix}raw-to-{v}", marks=[pytest.mark.raw, getattr(pytest.mark, str(v))]
+                    *values,
+                    str(v),
+                    id=f"{prefix}raw-to-{v}",
+                    marks=[pytest.mark.raw, getattr(pytest.mark, str(v))],
                 )
                 for v in pairs
             ]
     argnames = {"identity": "variant,identity", "variant": "variant", "compared": "compared"}[kind]
     metafunc.parametrize(("dimension," if others else "") + argnames, params)
-
-
 
 
 def _dimension_of(item: pytest.Item) -> str | None:
@@ -242,7 +243,9 @@ def _scopes(item: pytest.Item, run: GateRun) -> list[Scope]:
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     # The generic module with no dimension left to ask has nothing to say: no empty skips.
     items[:] = [
-        i for i in items if not (getattr(i.module, "OTHER_DIMENSIONS", False) and _dimension_of(i) is None)
+        i
+        for i in items
+        if not (getattr(getattr(i, "module", None), "OTHER_DIMENSIONS", False) and _dimension_of(i) is None)
     ]
     for item in items:
         if _dimension_of(item):
@@ -387,7 +390,9 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
         # A gate that silently skips part of the data would pass on half of it.
         f"{dimension}: no tests_bench module asks this dimension of the data "
         "(add one with DIMENSION = ..., or restore tests_bench/test_other_dimensions.py)"
-        for dimension in unasked_by_any_module(repository_root(session.config), state.run.dataset.dimensions())
+        for dimension in unasked_by_any_module(
+            repository_root(session.config), state.run.dataset.dimensions()
+        )
     ]
     if uncovered:
         state.failures.extend(uncovered)

@@ -78,6 +78,7 @@ class LoopbackServer:
     retry_after_ms: int = 10
     refusal_message: str = "This model's maximum context length is 8192 tokens."
     fingerprint: str = "fp_loopback"
+    served_model: str | None = None  # when set, every reply names this model (as llama.cpp does)
     echo_authorization: bool = False  # error messages quote the Authorization header, as some gateways do
     log: list[ServedRequest] = field(default_factory=list)
     _attempts: Counter[str] = field(default_factory=Counter)
@@ -202,7 +203,7 @@ class LoopbackServer:
             "id": f"chatcmpl-{request.attempt}",
             "object": "chat.completion",
             "created": int(time.time()),
-            "model": request.model,
+            "model": self.served_model or request.model,
             "system_fingerprint": self.fingerprint,
             "choices": [
                 {

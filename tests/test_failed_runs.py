@@ -28,12 +28,16 @@ def _junit(path: Path) -> dict[str, int]:
     return {k: int(suite.attrib[k]) for k in ("failures", "errors")}
 
 
-def test_junit_counts_an_empty_run_as_failed_and_a_stopped_run_as_an_error(model: str, tmp_path: Path) -> None:
+def test_junit_counts_an_empty_run_as_failed_and_a_stopped_run_as_an_error(
+    model: str, tmp_path: Path
+) -> None:
     empty = tmp_path / "empty"
     empty.mkdir()
     for name in ("Raw-Prompt.json", "ID-Prompt.json", "COT-Prompt.json"):
         (empty / name).write_text("{}")
-    run = run_pytest(["tests_bench", "--model=baseline:random", f"--data={empty}", f"--junitxml={tmp_path / 'e.xml'}"])
+    run = run_pytest(
+        ["tests_bench", "--model=baseline:random", f"--data={empty}", f"--junitxml={tmp_path / 'e.xml'}"]
+    )
     assert run.returncode == 1
     assert _junit(tmp_path / "e.xml")["failures"] >= 1
 
@@ -44,8 +48,15 @@ def test_junit_counts_an_empty_run_as_failed_and_a_stopped_run_as_an_error(model
     for entry in ("just text", {"prompt_sha256": "x", "response": "[[A]]", "finish_reason": ["stop"]}):
         broken.write_text(json.dumps({"format": 1, "items": {"gender-gryphon-0": entry}}))
         stopped = run_pytest(
-            ["tests_bench", f"--model={model}", f"--base-url={NO_ENDPOINT}", f"--data={data}", "-k", "Gender"]
-            + [f"--junitxml={tmp_path / 's.xml'}"]
+            [
+                "tests_bench",
+                f"--model={model}",
+                f"--base-url={NO_ENDPOINT}",
+                f"--data={data}",
+                "-k",
+                "Gender",
+                f"--junitxml={tmp_path / 's.xml'}",
+            ]
         )
         out = stopped.stdout + stopped.stderr
         assert "INTERNALERROR" not in out and "Traceback" not in out
@@ -96,12 +107,18 @@ def test_a_structured_refusal_is_an_answer_counted_cached_and_never_retried(tmp_
 def test_a_null_content_stop_reply_is_retried_not_counted_wrong(tmp_path: Path) -> None:
     data = write_source(tmp_path / "data", invented_items({"Gender": ["Female", "Male"]}))
     server = LoopbackServer(
-        answer=letter_answerer(lambda p: "A"), fault=lambda p, attempt: "null-content" if attempt == 1 else None
+        answer=letter_answerer(lambda p: "A"),
+        fault=lambda p, attempt: "null-content" if attempt == 1 else None,
     )
     with server:
         run_pytest(
-            ["tests_bench", "--model=judge-1", f"--base-url={server.url}", f"--data={data}"]
-            + [f"--giebench-report={tmp_path / 'r.json'}"],
+            [
+                "tests_bench",
+                "--model=judge-1",
+                f"--base-url={server.url}",
+                f"--data={data}",
+                f"--giebench-report={tmp_path / 'r.json'}",
+            ],
             env={"GIEBENCH_CACHE_DIR": str(tmp_path / "cache")},
         )
         assert server.requests() == 36  # every prompt asked twice

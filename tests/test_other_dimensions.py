@@ -31,7 +31,14 @@ def test_a_dimension_added_through_dimensions_toml_is_asked_and_judged(tmp_path:
     assert "Region" in written["summary"]["id"]["dimensions"]
 
     selected = run_pytest(
-        ["tests_bench", "--model=baseline:random", f"--data={data}", f"--giebench-report={report}", "-k", "Gender"]
+        [
+            "tests_bench",
+            "--model=baseline:random",
+            f"--data={data}",
+            f"--giebench-report={report}",
+            "-k",
+            "Gender",
+        ]
     )
     assert "not asked in this run: Region (8 items)" in selected.stdout, selected.stdout[-3000:]
     assert json.loads(report.read_text())["not_asked"] == ["Region"]

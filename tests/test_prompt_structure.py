@@ -43,7 +43,9 @@ _PIECES = st.sampled_from(
 _TEXT = st.one_of(st.lists(_PIECES, max_size=8).map("".join), st.text(max_size=12))
 # An answer holding one answer's end marker followed by the next one's start marker makes the
 # layout itself ambiguous (two answer lists render to one prompt); no other text does.
-_SEPARATOR = re.compile(r"\[The End of Assistant [A-D]'s Answer\]\s*\[The Start of Assistant [A-D]'s Answer\]")
+_SEPARATOR = re.compile(
+    r"\[The End of Assistant [A-D]'s Answer\]\s*\[The Start of Assistant [A-D]'s Answer\]"
+)
 
 
 def _unambiguous(answers: list[str]) -> bool:
@@ -92,7 +94,9 @@ def test_plain_prompt_reads_back_the_answers_it_shows(answers: list[str], correc
 
 @settings(max_examples=150, deadline=None)
 @given(answers=ANSWERS, correct=st.sampled_from(LETTERS), seed=st.integers(0, 1000))
-def test_shuffled_prompt_is_the_layout_of_the_item_scored(answers: list[str], correct: str, seed: int) -> None:
+def test_shuffled_prompt_is_the_layout_of_the_item_scored(
+    answers: list[str], correct: str, seed: int
+) -> None:
     shuffled = shuffle_answers(_dataset(answers, correct), seed)
     order = random.Random(f"{seed}\0k-1").sample(range(4), 4)
     moved = [answers[i] for i in order]

@@ -24,8 +24,15 @@ def test_no_model_run_never_deletes_or_advises_deleting_recordings(
     data = small_data(tmp_path / "data")
     with answering_server() as server:
         recorded = run_pytest(
-            ["tests_bench", f"--model={model}", f"--base-url={server.url}", f"--data={data}", "-k", "Gender"]
-            + ["--snapshot-update"],
+            [
+                "tests_bench",
+                f"--model={model}",
+                f"--base-url={server.url}",
+                f"--data={data}",
+                "-k",
+                "Gender",
+                "--snapshot-update",
+            ],
             env={"GIEBENCH_CACHE_DIR": str(tmp_path / "cache")},
         )
     before = _files(model)

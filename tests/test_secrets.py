@@ -94,7 +94,10 @@ def test_a_cache_lookup_never_reads_another_runs_failures(tmp_path: Path) -> Non
     first.put_failure("k", "HTTP 500: boom")
     first.put_failure("*", "the endpoint refused the key")
     assert second.failures(["k"]) == {}
-    assert first.failures(["k"]) == {"k": ("HTTP 500: boom", False), "*": ("the endpoint refused the key", False)}
+    assert first.failures(["k"]) == {
+        "k": ("HTTP 500: boom", False),
+        "*": ("the endpoint refused the key", False),
+    }
     second.put_failure("k", "HTTP 400: no", refused=True)
     first.forget_run()
     assert first.failures(["k"]) == {}

@@ -5,9 +5,10 @@ killed run loses only the requests in flight, and xdist workers read each other'
 answers. Keyed by model, sampling settings, endpoint (scheme, host and path: never
 credentials) and the exact prompt, so another endpoint serving the same model name never
 reuses these answers. Only usable answers are kept (``replies.classify``); failures are
-noted for the current run only, read by no other run, and removed when the run ends. Never a key or a header. Lives in ``$GIEBENCH_CACHE_DIR``
-(default ``$XDG_CACHE_HOME/giebench``, else ``~/.cache/giebench``); ``giebench cache
-clear`` empties it.
+noted for the current run only, read by no other run, and removed when the run ends.
+Never a key or a header. Lives in ``$GIEBENCH_CACHE_DIR`` (default
+``$XDG_CACHE_HOME/giebench``, else ``~/.cache/giebench``); ``giebench cache clear``
+empties it.
 """
 
 from __future__ import annotations
@@ -99,6 +100,7 @@ class ResponseCache:
                 "reasoning_tokens": completion.reasoning_tokens,
                 "system_fingerprint": completion.system_fingerprint,
                 "sent": completion.sent,
+                "served_model": completion.served_model,
             },
             sort_keys=True,
         )
@@ -173,8 +175,9 @@ def _completion(body: str, endpoint: str) -> Completion | None:
         return None
     if not isinstance(data, dict) or not isinstance(data.get("text"), str):
         return None
-    sent = data.get("sent")
+    sent, served = data.get("sent"), data.get("served_model")
     return Completion(
+        served_model=served if isinstance(served, str) else None,
         text=data["text"],
         finish_reason=data.get("finish_reason"),
         prompt_tokens=data.get("prompt_tokens", 0),

@@ -185,6 +185,7 @@ class OpenAIChat:
                     finish_reason=reply.finish_reason,
                     endpoint=self.endpoint,
                     sent=params,
+                    served_model=reply.model,
                 )
             if left <= 0:
                 return self._failed(reply.reason, attempts, params)

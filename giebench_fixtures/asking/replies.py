@@ -49,6 +49,7 @@ class Answer:
     completion_tokens: int = 0
     reasoning_tokens: int = 0
     system_fingerprint: str | None = None
+    model: str | None = None  # the model the endpoint says answered (its reply's ``model``)
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,11 +94,12 @@ def classify(body: bytes, content_type: str = "", secrets: Sequence[str] = ()) -
     reply = _classify(_redact_bytes(body, secrets), content_type)
     if isinstance(reply, Fault):
         return Fault(redact(reply.reason, secrets))
-    fingerprint = reply.system_fingerprint
+    fingerprint, served = reply.system_fingerprint, reply.model
     return replace(
         reply,
         text=redact(reply.text, secrets),
         system_fingerprint=None if fingerprint is None else redact(fingerprint, secrets),
+        model=None if served is None else redact(served, secrets),
     )
 
 
@@ -160,8 +162,9 @@ def _completion(data: Mapping[str, Any]) -> Answer | Fault:
     usage = usage if isinstance(usage, dict) else {}
     details = usage.get("completion_tokens_details")
     details = details if isinstance(details, dict) else {}
-    fingerprint = data.get("system_fingerprint")
+    fingerprint, served = data.get("system_fingerprint"), data.get("model")
     return Answer(
+        model=served if isinstance(served, str) and served else None,
         text=content,
         finish_reason=finish_reason,
         prompt_tokens=_count(usage.get("prompt_tokens")),
@@ -211,6 +214,18 @@ def _error_message(error: Any) -> str:
                 return _one_line(json.dumps(value))
         return _one_line(json.dumps(error)) if error else "(no message)"
     return _one_line(str(error)) if error not in (None, "") else "(no message)"
+
+
+_DATED = re.compile(r"[-_@]?(\d{4}-?\d{2}-?\d{2}|\d{4})$")
+
+
+def served_differs(requested: str, served: str | None) -> bool:
+    """Whether the model that answered is not the one asked for, beyond a dated suffix:
+    gpt-4o answered by gpt-4o-2024-08-06 (or gpt-4-0613 by gpt-4) is the same model."""
+    if served is None:
+        return False
+    asked, answered = requested.strip().lower(), served.strip().lower()
+    return _DATED.sub("", asked) != _DATED.sub("", answered) and asked != answered
 
 
 def retry_after_seconds(headers: Mapping[str, str]) -> float | None:
