@@ -23,11 +23,11 @@ from giebench_fixtures.data.repository import (
     unasked_by_any_module,
 )
 from giebench_fixtures.errors import GiebenchError
-from giebench_fixtures.judging.gate import Verdict
+from giebench_fixtures.gate_checks import GateChecks, gate_params
 from giebench_fixtures.judging.judge import why_nothing_judged
 from giebench_fixtures.judging.metrics import Outcome
 from giebench_fixtures.options import PYTEST_OPTIONS, USAGE, RunValues, check_cache_dir, check_run_values
-from giebench_fixtures.recording.snapshots import RecordingExtension, identity_test_id, model_dirname
+from giebench_fixtures.recording.snapshots import RecordingExtension, model_dirname
 from giebench_fixtures.reports.report import terminal_lines
 from giebench_fixtures.reports.writing import REPORT_FORMATS, write_reports
 from giebench_fixtures.session import GateRun, RequestFacts, RunOptions, Scope, open_run
@@ -184,33 +184,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         dimensions = [d for d in (run.dataset.dimensions() if run else []) if d not in declared]
     else:
         dimensions = [str(dimension)]
-    pairs = [v for v in (Variant.ID, Variant.COT) if Variant.RAW in variants and v in variants]
-    params: list[Any] = []
-    for dim in dimensions:
-        prefix, values = (f"{dim}-", (dim,)) if others else ("", ())
-        if kind == "identity":
-            params += [
-                pytest.param(
-                    *values, str(v), i, id=prefix + identity_test_id(v, i), marks=getattr(pytest.mark, str(v))
-                )
-                for v in variants
-                for i in (run.dataset.identities(dim) if run else [])
-            ]
-        elif kind == "variant":
-            params += [
-                pytest.param(*values, str(v), id=f"{prefix}{v}", marks=getattr(pytest.mark, str(v)))
-                for v in variants
-            ]
-        else:
-            params += [
-                pytest.param(
-                    *values,
-                    str(v),
-                    id=f"{prefix}raw-to-{v}",
-                    marks=[pytest.mark.raw, getattr(pytest.mark, str(v))],
-                )
-                for v in pairs
-            ]
+    params = gate_params(kind, dimensions, variants, run.dataset if run else None, generic=others)
     argnames = {"identity": "variant,identity", "variant": "variant", "compared": "compared"}[kind]
     metafunc.parametrize(("dimension," if others else "") + argnames, params)
 
@@ -289,66 +263,6 @@ def _rerecord_command(config: pytest.Config) -> str:
     if _option(config, "circular"):
         words.append("--circular")
     return " ".join([*words, "--snapshot-update"])
-
-
-class GateChecks:
-    """What a gate test calls: each check is recorded on the test for the report."""
-
-    def __init__(self, run: GateRun, node: pytest.Item) -> None:
-        self.run = run
-        self.node = node
-
-    def _note(self, verdict: Verdict) -> Verdict:
-        self.node.user_properties.append(("giebench_check", verdict.message))
-        self.node.user_properties.append(("giebench_verdict", verdict.as_dict()))
-        return verdict
-
-    def accuracy(self, dimension: str, identity: str | None, variant: str) -> Verdict:
-        return self._note(self.run.check_accuracy(dimension, identity, Variant(variant)))
-
-    def gap(self, dimension: str, variant: str) -> Verdict:
-        return self._note(self.run.check_gap(dimension, Variant(variant)))
-
-    def change(self, dimension: str, compared: str) -> Verdict:
-        return self._note(self.run.check_change(dimension, Variant(compared)))
-
-    def require(self, verdict: Verdict) -> None:
-        """Fail the test with the check's own one-line explanation; a check that could not be
-        judged is a skip with its reason, so it is never counted as passed."""
-        if not verdict.judged:
-            # Reported at the test's own line (as a skip mark is), not at this one.
-            raise pytest.skip.Exception(verdict.message, _use_item_location=True)
-        if not verdict.passed:
-            pytest.fail(verdict.message, pytrace=False)
-
-    def matches_recording(self, snapshot: Any, dimension: str, identity: str, variant: str) -> None:
-        """Replay or live: the responses equal the recording; with --snapshot-update, record them.
-
-        A scope with items the endpoint never answered is neither compared nor recorded: a
-        half recording would replay as wrong answers. Its accuracy check reports the gap.
-        """
-        if self.run.unanswered(dimension, identity, Variant(variant)):
-            return
-        payload, drifted = self.run.recording(dimension, identity, Variant(variant))
-        replayed = (dimension, identity, Variant(variant)) in self.run.recorder.replayed
-        updating = self.run.options.update
-        if drifted and not updating:
-            model = self.run.model.name
-            head = (
-                f"{len(drifted)} verdict(s) in the recording of {model} read differently by this "
-                "giebench's verdict rule (the responses are unchanged; accept with --snapshot-update)"
-                if replayed
-                else f"{len(drifted)} verdict(s) changed from the recording of {model} "
-                "(accept with --snapshot-update)"
-            )
-            message = head + ":\n  " + "\n  ".join(drifted)
-            self.node.user_properties.append(("giebench_check", message.replace("\n ", ";")))
-            self.run.judge.outcomes(dimension, identity, Variant(variant))  # the report still shows them
-            pytest.fail(message, pytrace=False)
-        recorded = self.run.recordings.get((dimension, identity, Variant(variant)))
-        if updating or (recorded is not None and recorded.exists()):
-            recording_snapshot = snapshot.use_extension(RecordingExtension)
-            assert payload == recording_snapshot
 
 
 @pytest.fixture
