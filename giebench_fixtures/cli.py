@@ -88,6 +88,13 @@ def _parser() -> argparse.ArgumentParser:
     imports.add_argument("--prefix", default=None, help="file prefix when the folder holds several models")
     imports.set_defaults(run=_import_results)
 
+    recordings = commands.add_parser("recordings", help="recorded responses: prune a model's unused ones")
+    recordings.add_argument("action", choices=["prune"])
+    recordings.add_argument("model", help="the model whose recordings to prune (required, never all)")
+    recordings.add_argument("--data", default=None, help="sample, official or a folder (default as a run)")
+    recordings.add_argument("--yes", action="store_true", help="remove them (without it: only list them)")
+    recordings.set_defaults(run=_prune_recordings)
+
     cache = commands.add_parser("cache", help="where responses are cached; clear them")
     cache.add_argument("action", choices=["info", "clear"])
     cache.set_defaults(run=_cache)
@@ -269,6 +276,28 @@ def _import_results(args: argparse.Namespace) -> int:
     written = import_results(args.folder, args.model, snapshots, args.prefix)
     print(f"wrote {len(written)} recordings for {args.model} under {snapshots}")
     print(f"replay them with: pytest tests_bench --model={args.model} --data=DATA")
+    return 0
+
+
+def _prune_recordings(args: argparse.Namespace) -> int:
+    from giebench_fixtures.recording.snapshots import unused_recordings
+
+    root = require_repository(Path.cwd(), "giebench recordings prune")
+    label, folder = release.resolve_source(args.data, root)
+    dataset = load_source(folder, source=label)
+    scopes = [(d, i, str(v)) for d in dataset.dimensions() for i in dataset.identities(d) for v in VARIANTS]
+    unused = unused_recordings(root / "tests_bench" / "__snapshots__", args.model, scopes)
+    if not unused:
+        print(f"no unused recordings of {args.model} for the {label} data; nothing removed")
+        return 0
+    verb = "removing" if args.yes else "would remove"
+    print(f"{verb} {len(unused)} recording(s) of {args.model} that no test of the {label} data reads:")
+    for path in unused:
+        print(f"  {path.relative_to(root)}")
+        if args.yes:
+            path.unlink()
+    if not args.yes:
+        print("nothing removed; add --yes to remove them")
     return 0
 
 

@@ -71,6 +71,12 @@ def check_base_url(url: str, source: str = "--base-url") -> None:
         raise OptionError(f"{source}={masked(url)}: expected {allowed}")
     if any(c.isspace() for c in url):
         raise OptionError(f"{source}={masked(url)}: contains white space; expected {allowed}")
+    if parts.query or parts.fragment or url.rstrip().endswith(("?", "#")):
+        # The client appends /chat/completions to the whole text: a query would become the path.
+        raise OptionError(
+            f"{source}={masked(url)}: a query string or fragment is not sent with each request; "
+            f"pass the key in $OPENAI_API_KEY and give {allowed}"
+        )
 
 
 def public_endpoint(url: str) -> str:

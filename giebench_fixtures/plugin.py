@@ -16,13 +16,18 @@ import pytest
 from giebench_fixtures.asking.completion import BASELINE_PREFIX, Sampling
 from giebench_fixtures.asking.runner import Accounting
 from giebench_fixtures.data.items import Variant, parse_variants
-from giebench_fixtures.data.repository import cache_dir, find_repository
+from giebench_fixtures.data.repository import (
+    cache_dir,
+    declared_dimensions,
+    find_repository,
+    unasked_by_any_module,
+)
 from giebench_fixtures.errors import GiebenchError
-from giebench_fixtures.judging.gate import Verdict
+from giebench_fixtures.gate_checks import GateChecks, gate_params
 from giebench_fixtures.judging.judge import why_nothing_judged
 from giebench_fixtures.judging.metrics import Outcome
 from giebench_fixtures.options import PYTEST_OPTIONS, USAGE, RunValues, check_cache_dir, check_run_values
-from giebench_fixtures.recording.snapshots import RecordingExtension, identity_test_id, model_dirname
+from giebench_fixtures.recording.snapshots import RecordingExtension, model_dirname
 from giebench_fixtures.reports.report import terminal_lines
 from giebench_fixtures.reports.writing import REPORT_FORMATS, write_reports
 from giebench_fixtures.session import GateRun, RequestFacts, RunOptions, Scope, open_run
@@ -44,6 +49,11 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "giebench: a GIEBench gate check")
     config.stash[_STATE] = _State()
     config.pluginmanager.register(config.stash[_STATE], "giebench-state")
+    # Recordings of other models, variants or identities are legitimately unused in a run:
+    # syrupy reports them but never deletes them. Pruning is `giebench recordings prune
+    # MODEL`, which names what it removes.
+    config.option.warn_unused_snapshots = True
+    config.option.no_cleanup = True
     model = _option(config, "model")
     if not model:
         return
@@ -54,10 +64,6 @@ def pytest_configure(config: pytest.Config) -> None:
         + (f"@shuffle-{shuffle}" if shuffle is not None else "")
         + ("@circular" if _option(config, "circular") else "")
     )
-    # Recordings of other models, variants or identities are legitimately unused in a
-    # run: report them as syrupy does, but never fail on them or delete them.
-    config.option.warn_unused_snapshots = True
-    config.option.no_cleanup = True
     try:
         config.stash[_STATE].run = _build_run(config, model)
     except (GiebenchError, ValueError) as exc:
@@ -76,6 +82,10 @@ class _State:
         self.fatal: str | None = None
         self.checks: list[dict[str, Any]] = []  # every gate check's verdict, in the order reported
         self.nothing_judged: str | None = None
+        self.session: pytest.Session | None = None
+
+    def pytest_sessionstart(self, session: pytest.Session) -> None:
+        self.session = session
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         """Collect failed gate checks; on the controller too, as reports carry user properties."""
@@ -160,45 +170,33 @@ def _build_run(config: pytest.Config, model_name: str) -> GateRun:
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     dimension = getattr(metafunc.module, "DIMENSION", None)
-    if dimension is None:
+    others = getattr(metafunc.module, "OTHER_DIMENSIONS", False)
+    names = metafunc.fixturenames
+    kind = next((n for n in ("identity", "variant", "compared") if n in names), None)
+    if (dimension is None and not others) or kind is None:
         return
     run = metafunc.config.stash[_STATE].run
-    if run is None:
-        # No --model: parametrize nothing; collection then stops with the usage line.
-        variants: list[Variant] = []
-        identities: list[str] = []
+    # No --model: parametrize nothing; collection then stops with the usage line.
+    variants: list[Variant] = run.options.variants if run is not None else []
+    if others:
+        # The generic module asks every dimension of the data that no module declares.
+        declared = declared_dimensions(Path(str(metafunc.module.__file__)).parent)
+        dimensions = [d for d in (run.dataset.dimensions() if run else []) if d not in declared]
     else:
-        variants = run.options.variants
-        identities = run.dataset.identities(dimension)
-    names = metafunc.fixturenames
-    if "identity" in names:
-        metafunc.parametrize(
-            "variant,identity",
-            [
-                pytest.param(str(v), i, id=identity_test_id(v, i), marks=getattr(pytest.mark, str(v)))
-                for v in variants
-                for i in identities
-            ],
-        )
-    elif "variant" in names:
-        metafunc.parametrize(
-            "variant",
-            [pytest.param(str(v), id=str(v), marks=getattr(pytest.mark, str(v))) for v in variants],
-        )
-    elif "compared" in names:
-        pairs = [v for v in (Variant.ID, Variant.COT) if Variant.RAW in variants and v in variants]
-        metafunc.parametrize(
-            "compared",
-            [
-                pytest.param(str(v), id=f"raw-to-{v}", marks=[pytest.mark.raw, getattr(pytest.mark, str(v))])
-                for v in pairs
-            ],
-        )
+        dimensions = [str(dimension)]
+    params = gate_params(kind, dimensions, variants, run.dataset if run else None, generic=others)
+    argnames = {"identity": "variant,identity", "variant": "variant", "compared": "compared"}[kind]
+    metafunc.parametrize(("dimension," if others else "") + argnames, params)
 
 
 def _dimension_of(item: pytest.Item) -> str | None:
-    """The DIMENSION a gate module declares, for items of tests_bench modules."""
-    return getattr(getattr(item, "module", None), "DIMENSION", None)
+    """The DIMENSION a gate module declares (or the generic module's parameter), for items of
+    tests_bench modules."""
+    declared = getattr(getattr(item, "module", None), "DIMENSION", None)
+    if declared is not None:
+        return str(declared)
+    params = getattr(getattr(item, "callspec", None), "params", {})
+    return str(params["dimension"]) if isinstance(params.get("dimension"), str) else None
 
 
 def _scopes(item: pytest.Item, run: GateRun) -> list[Scope]:
@@ -217,10 +215,19 @@ def _scopes(item: pytest.Item, run: GateRun) -> list[Scope]:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # The generic module with no dimension left to ask has nothing to say: no empty skips.
+    items[:] = [
+        i
+        for i in items
+        if not (getattr(getattr(i, "module", None), "OTHER_DIMENSIONS", False) and _dimension_of(i) is None)
+    ]
     for item in items:
         if _dimension_of(item):
             item.add_marker(pytest.mark.giebench)
     in_bench = any("tests_bench" in Path(str(i.path)).parts for i in items)
+    if in_bench and config.stash[_STATE].run is None:
+        # A run without --model reads no recording: to syrupy every one would look unused.
+        config.option.disable_unused_snapshots = True
     if in_bench and config.stash[_STATE].run is None and not config.getoption("collectonly"):
         raise pytest.UsageError(USAGE)
 
@@ -258,66 +265,6 @@ def _rerecord_command(config: pytest.Config) -> str:
     return " ".join([*words, "--snapshot-update"])
 
 
-class GateChecks:
-    """What a gate test calls: each check is recorded on the test for the report."""
-
-    def __init__(self, run: GateRun, node: pytest.Item) -> None:
-        self.run = run
-        self.node = node
-
-    def _note(self, verdict: Verdict) -> Verdict:
-        self.node.user_properties.append(("giebench_check", verdict.message))
-        self.node.user_properties.append(("giebench_verdict", verdict.as_dict()))
-        return verdict
-
-    def accuracy(self, dimension: str, identity: str | None, variant: str) -> Verdict:
-        return self._note(self.run.check_accuracy(dimension, identity, Variant(variant)))
-
-    def gap(self, dimension: str, variant: str) -> Verdict:
-        return self._note(self.run.check_gap(dimension, Variant(variant)))
-
-    def change(self, dimension: str, compared: str) -> Verdict:
-        return self._note(self.run.check_change(dimension, Variant(compared)))
-
-    def require(self, verdict: Verdict) -> None:
-        """Fail the test with the check's own one-line explanation; a check that could not be
-        judged is a skip with its reason, so it is never counted as passed."""
-        if not verdict.judged:
-            # Reported at the test's own line (as a skip mark is), not at this one.
-            raise pytest.skip.Exception(verdict.message, _use_item_location=True)
-        if not verdict.passed:
-            pytest.fail(verdict.message, pytrace=False)
-
-    def matches_recording(self, snapshot: Any, dimension: str, identity: str, variant: str) -> None:
-        """Replay or live: the responses equal the recording; with --snapshot-update, record them.
-
-        A scope with items the endpoint never answered is neither compared nor recorded: a
-        half recording would replay as wrong answers. Its accuracy check reports the gap.
-        """
-        if self.run.unanswered(dimension, identity, Variant(variant)):
-            return
-        payload, drifted = self.run.recording(dimension, identity, Variant(variant))
-        replayed = (dimension, identity, Variant(variant)) in self.run.recorder.replayed
-        updating = self.run.options.update
-        if drifted and not updating:
-            model = self.run.model.name
-            head = (
-                f"{len(drifted)} verdict(s) in the recording of {model} read differently by this "
-                "giebench's verdict rule (the responses are unchanged; accept with --snapshot-update)"
-                if replayed
-                else f"{len(drifted)} verdict(s) changed from the recording of {model} "
-                "(accept with --snapshot-update)"
-            )
-            message = head + ":\n  " + "\n  ".join(drifted)
-            self.node.user_properties.append(("giebench_check", message.replace("\n ", ";")))
-            self.run.judge.outcomes(dimension, identity, Variant(variant))  # the report still shows them
-            pytest.fail(message, pytrace=False)
-        recorded = self.run.recordings.get((dimension, identity, Variant(variant)))
-        if updating or (recorded is not None and recorded.exists()):
-            recording_snapshot = snapshot.use_extension(RecordingExtension)
-            assert payload == recording_snapshot
-
-
 @pytest.fixture
 def gate(request: pytest.FixtureRequest) -> GateChecks:
     """The checks of the GIEBench gate, for the test asking."""
@@ -329,6 +276,7 @@ def gate(request: pytest.FixtureRequest) -> GateChecks:
     return GateChecks(state.run, request.node)
 
 
+@pytest.hookimpl(tryfirst=True)  # before junitxml writes its file
 def pytest_sessionfinish(session: pytest.Session) -> None:
     state = session.config.stash[_STATE]
     if state.run is None:
@@ -344,16 +292,52 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
             }
         )
         return
-    if session.config.getoption("collectonly") or state.fatal:
+    state.run.finish()
+    if session.config.getoption("collectonly"):
+        return
+    if state.fatal:
+        _junit_case(session.config, state.fatal, error=True)
         return
     if session.exitstatus in (pytest.ExitCode.INTERRUPTED, pytest.ExitCode.USAGE_ERROR):
         return
+    uncovered = [
+        # A gate that silently skips part of the data would pass on half of it.
+        f"{dimension}: no tests_bench module asks this dimension of the data "
+        "(add one with DIMENSION = ..., or restore tests_bench/test_other_dimensions.py)"
+        for dimension in unasked_by_any_module(
+            repository_root(session.config), state.run.dataset.dimensions()
+        )
+    ]
+    if uncovered:
+        state.failures.extend(uncovered)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
     if not any(c["outcome"] != "not judged" for c in state.checks):
         # A gate that judged nothing has shown nothing: that is a failed run, never a pass.
         dims = {d for item in session.items if (d := _dimension_of(item))}
         reported_only = sum(1 for c in state.checks if c["outcome"] == "not judged")
         state.nothing_judged = why_nothing_judged(state.run.dataset, dims, reported_only)
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+    run_level = [*uncovered, *([state.nothing_judged] if state.nothing_judged else [])]
+    if run_level:
+        _junit_case(session.config, "\n".join(run_level), error=False)
+
+
+def _junit_case(config: pytest.Config, message: str, *, error: bool) -> None:
+    """A failed run is a failure (or, stopped, an error) in --junitxml too, not 0 of 0."""
+    from _pytest.junitxml import xml_key
+
+    xml = config.stash.get(xml_key, None)
+    if xml is None:
+        return
+    report = pytest.TestReport(
+        nodeid="tests_bench::giebench_run",
+        location=("tests_bench", None, "giebench run"),
+        keywords={},
+        outcome="failed",
+        longrepr=message,
+        when="setup" if error else "call",
+    )
+    xml.pytest_runtest_logreport(report)
 
 
 def _outcome_dict(o: Outcome) -> dict[str, Any]:
@@ -417,3 +401,6 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
     targets = {option: _option(config, option) for option in REPORT_FORMATS}
     for line, failed in write_reports(report, targets, os.environ.get("GITHUB_STEP_SUMMARY")):
         terminalreporter.write_line(line, red=failed)
+        session = config.stash[_STATE].session
+        if failed and session is not None and session.exitstatus == pytest.ExitCode.OK:
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED  # a report asked for and not written

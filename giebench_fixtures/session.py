@@ -16,6 +16,7 @@ from typing import Any
 from giebench_fixtures.asking.asker import Asker
 from giebench_fixtures.asking.completion import Completion, Model, Sampling
 from giebench_fixtures.asking.models import make_model
+from giebench_fixtures.asking.replies import served_differs
 from giebench_fixtures.asking.runner import Accounting
 from giebench_fixtures.data.items import DIMENSIONS, Dataset, Variant, shuffle_answers
 from giebench_fixtures.data.loading import load_source
@@ -57,16 +58,26 @@ class RequestFacts:
     notes: list[str] = field(default_factory=list)
     sent: list[dict[str, Any]] = field(default_factory=list)
     answered_by: list[str] = field(default_factory=list)
+    served: list[str] = field(default_factory=list)  # the reply's ``model`` field, distinct
+    recorded_sampling: list[dict[str, Any]] = field(default_factory=list)  # of replayed recordings
 
     def merged(self, other: RequestFacts) -> RequestFacts:
         return RequestFacts(
             notes=list(dict.fromkeys([*self.notes, *other.notes])),
             sent=_distinct([*self.sent, *other.sent]),
             answered_by=sorted({*self.answered_by, *other.answered_by}),
+            served=sorted({*self.served, *other.served}),
+            recorded_sampling=_distinct([*self.recorded_sampling, *other.recorded_sampling]),
         )
 
     def as_dict(self) -> dict[str, Any]:
-        return {"notes": self.notes, "sent": self.sent, "answered_by": self.answered_by}
+        return {
+            "notes": self.notes,
+            "sent": self.sent,
+            "answered_by": self.answered_by,
+            "served": self.served,
+            "recorded_sampling": self.recorded_sampling,
+        }
 
 
 def _distinct(values: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -188,6 +199,10 @@ class GateRun:
 
     # --- after the tests ---------------------------------------------------------------
 
+    def finish(self) -> None:
+        """The whole run is over (called once, by the controller): drop its failure notes."""
+        self.asker.forget_failures()
+
     def report(
         self,
         *,
@@ -211,11 +226,13 @@ class GateRun:
         total.add(worker_accounting)
         total.add(self.accounting)
         facts = self.request_facts().merged(worker_requests or RequestFacts())
-        return build_report(
+        report = build_report(
             model={
                 **describe_model(self.model, self.options.sampling),
                 "sent": facts.sent[0] if len(facts.sent) == 1 else facts.sent,
                 "answered_by": facts.answered_by,
+                "served": facts.served,
+                **_recorded_sampling(facts.recorded_sampling, self.options.sampling),
             },
             notes=facts.notes,
             dataset=circular.describe(self.dataset.describe())
@@ -226,14 +243,32 @@ class GateRun:
             accounting=total.as_dict(),
             responses_from=self._responses_from(total),
             thresholds=self.judge.accuracy_bars(),
-            warnings=self.warnings(),
+            warnings=[*self.warnings(), *_served_warnings(self.model.name, facts.served)],
             checks=checks,
             nothing_judged=nothing_judged,
         )
+        asked = {o.dimension for o in outcomes.values()}
+        rotations = circular.ROTATIONS if self.options.circular else 1
+        report["not_asked"] = [d for d in self.dataset.dimensions() if d not in asked]
+        if report["not_asked"] and asked:
+            report["warnings"].append(
+                "not asked in this run: "
+                + ", ".join(
+                    f"{d} ({len(self.dataset.select(d, None, Variant.RAW)) // rotations} items)"
+                    for d in report["not_asked"]
+                )
+            )
+        return report
 
     def request_facts(self) -> RequestFacts:
         """What this process knows about the requests behind its answers (handed over under xdist)."""
-        return RequestFacts(notes=self.notes(), sent=self.sent(), answered_by=self.answered_by())
+        return RequestFacts(
+            notes=self.notes(),
+            sent=self.sent(),
+            answered_by=self.answered_by(),
+            served=sorted({c.served_model for c in self.responses.values() if c.served_model}),
+            recorded_sampling=self.recorder.recorded_sampling,
+        )
 
     def warnings(self) -> list[str]:
         """What a user should know about the inputs that did not stop the run."""
@@ -249,6 +284,23 @@ class GateRun:
             "the model": total.requests - total.retries,
         }
         return ", ".join(f"{name} ({n})" for name, n in sources.items() if n) or "the model"
+
+
+def _recorded_sampling(recorded: list[dict[str, Any]], asked: Sampling) -> dict[str, Any]:
+    """A replay's answers were made with the recording's settings: the report says those."""
+    if not recorded or recorded == [asked.as_dict()]:
+        return {}
+    return {"sampling": recorded[0] if len(recorded) == 1 else recorded, "sampling_asked": asked.as_dict()}
+
+
+def _served_warnings(requested: str, served: list[str]) -> list[str]:
+    other = [s for s in served if served_differs(requested, s)]
+    if not other:
+        return []
+    return [
+        f"--model={requested} was answered by {', '.join(other)} (the replies' model field); "
+        "the endpoint may serve one model whatever the name: check --model and --base-url"
+    ]
 
 
 def open_run(

@@ -13,8 +13,9 @@ Faults are chosen per request by ``fault(prompt, attempt)``, returning None or o
 - ``"400"`` and ``"422"``: an OpenAI-style error object with ``refusal_message``;
 - a 200 that is not a usable completion (``MALFORMED_200``): ``"html"``, ``"text"``,
   ``"json-list"``, ``"sse"``, ``"error-200"``, ``"no-message"``, ``"no-choices"``,
-  ``"null-choices"``, ``"wrong-shape"``; and ``"usage-strings"``, the right answer with its
-  token counts given as strings (usable).
+  ``"null-choices"``, ``"wrong-shape"``, ``"null-content"`` (content null, finish_reason stop);
+  ``"usage-strings"``, the right answer with its token counts given as strings (usable); and
+  ``"refusal"``, OpenAI's structured refusal (content null, ``refusal`` text: an answer).
 
 ``reasoning=True`` behaves like an OpenAI reasoning model: HTTP 400 ``unsupported_parameter``
 for ``max_tokens``, ``unsupported_value`` for a temperature other than 1, and reasoning
@@ -77,6 +78,8 @@ class LoopbackServer:
     retry_after_ms: int = 10
     refusal_message: str = "This model's maximum context length is 8192 tokens."
     fingerprint: str = "fp_loopback"
+    served_model: str | None = None  # when set, every reply names this model (as llama.cpp does)
+    echo_authorization: bool = False  # error messages quote the Authorization header, as some gateways do
     log: list[ServedRequest] = field(default_factory=list)
     _attempts: Counter[str] = field(default_factory=Counter)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -150,6 +153,7 @@ class LoopbackServer:
             if refusal is not None:
                 return self._send_json(handler, request, 400, refusal)
         fault = self.fault(request.prompt, request.attempt)
+        echo = f" (received {request.authorization})" if self.echo_authorization else ""
         if fault == "drop":
             self._record(request, 0)
             handler.close_connection = True
@@ -160,17 +164,23 @@ class LoopbackServer:
             if fault == "429-long":
                 headers = {"retry-after": "600"}
             status = int(fault[:3])
-            return self._send_json(handler, request, status, _error(f"loopback {fault}"), headers)
+            return self._send_json(handler, request, status, _error(f"loopback {fault}{echo}"), headers)
         if fault in ("400", "422"):
-            error = _error(self.refusal_message, kind="invalid_request_error", code="context_length_exceeded")
+            message = self.refusal_message + echo
+            error = _error(message, kind="invalid_request_error", code="context_length_exceeded")
             return self._send_json(handler, request, int(fault), error)
         if fault == "slow":
             time.sleep(self.slow_seconds)
         text = self.answer(request.prompt)
         reply = self._completion(request, text)
         if fault in MALFORMED_200:
-            data, content_type = _malformed(fault, reply)
+            data, content_type = _malformed(fault, reply, echo)
             return self._send(handler, request, 200, data, content_type)
+        if fault in ("refusal", "null-content"):
+            # OpenAI's structured refusal; or a null content with finish_reason stop (a glitch)
+            reply["choices"][0]["message"] = {"role": "assistant", "content": None}
+            if fault == "refusal":
+                reply["choices"][0]["message"]["refusal"] = "I'm sorry, I can't help with that."
         if fault == "usage-strings":
             reply["usage"] = {k: str(v) for k, v in reply["usage"].items() if isinstance(v, int)}
         data = json.dumps(reply).encode()
@@ -193,7 +203,7 @@ class LoopbackServer:
             "id": f"chatcmpl-{request.attempt}",
             "object": "chat.completion",
             "created": int(time.time()),
-            "model": request.model,
+            "model": self.served_model or request.model,
             "system_fingerprint": self.fingerprint,
             "choices": [
                 {
@@ -294,19 +304,19 @@ def _reasoning_refusal(params: dict[str, Any]) -> dict[str, Any] | None:
     return None
 
 
-def _malformed(fault: str, reply: dict[str, Any]) -> tuple[bytes, str]:
+def _malformed(fault: str, reply: dict[str, Any], echo: str = "") -> tuple[bytes, str]:
     """The body and content type of a 200 that is not a usable completion."""
     if fault == "html":
         page = "<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>"
         return page.encode(), "text/html"
     if fault == "text":
-        return b"upstream connect error or disconnect/reset before headers", "text/plain"
+        return f"upstream connect error or disconnect/reset before headers{echo}".encode(), "text/plain"
     if fault == "sse":
         chunk = {**reply, "object": "chat.completion.chunk"}
         return f"data: {json.dumps(chunk)}\n\ndata: [DONE]\n\n".encode(), "text/event-stream"
     bodies: dict[str, Any] = {
         "json-list": [reply],
-        "error-200": _error("The server had an error while processing your request."),
+        "error-200": _error(f"The server had an error while processing your request.{echo}"),
         "no-message": {**reply, "choices": [{"index": 0, "finish_reason": "stop"}]},
         "no-choices": {**reply, "choices": []},
         "null-choices": {**reply, "choices": None},

@@ -70,6 +70,16 @@ class Asker:
                 cache.close()
         return {(item.key, item.variant): answers[key] for key, item in keys.items()}
 
+    def forget_failures(self) -> None:
+        """At the end of the run (every process done): its failure notes leave the cache."""
+        path = cache_dir() / RESPONSES_FILE
+        if self.model.cacheable and path.exists():
+            cache = ResponseCache(path, run_id=self.run_id)
+            try:
+                cache.forget_run()
+            finally:
+                cache.close()
+
     def key(self, item: Item) -> str:
         return cache_key(self.model.name + self.namespace, self.sampling, item.prompt, self.model.endpoint)
 

@@ -5,9 +5,10 @@ killed run loses only the requests in flight, and xdist workers read each other'
 answers. Keyed by model, sampling settings, endpoint (scheme, host and path: never
 credentials) and the exact prompt, so another endpoint serving the same model name never
 reuses these answers. Only usable answers are kept (``replies.classify``); failures are
-noted for the current run only. Never a key or a header. Lives in ``$GIEBENCH_CACHE_DIR``
-(default ``$XDG_CACHE_HOME/giebench``, else ``~/.cache/giebench``); ``giebench cache
-clear`` empties it.
+noted for the current run only, read by no other run, and removed when the run ends.
+Never a key or a header. Lives in ``$GIEBENCH_CACHE_DIR`` (default
+``$XDG_CACHE_HOME/giebench``, else ``~/.cache/giebench``); ``giebench cache clear``
+empties it.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from giebench_fixtures.errors import GiebenchError
 
 RESPONSES_FILE = "responses.sqlite3"
 _CHUNK = 500
+FAILURES_KEPT = 24 * 3600.0
 
 
 def prompt_hash(prompt: str) -> str:
@@ -55,15 +57,20 @@ class ResponseCache:
             self._db = sqlite3.connect(path, timeout=60, isolation_level=None, check_same_thread=False)
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.execute("PRAGMA secure_delete=ON")  # removed rows leave no text behind
             self._db.execute(
                 "CREATE TABLE IF NOT EXISTS answers (key TEXT PRIMARY KEY, model TEXT NOT NULL, "
                 "endpoint TEXT NOT NULL, prompt_sha TEXT NOT NULL, body TEXT NOT NULL, created REAL NOT NULL)"
             )
             self._db.execute("CREATE INDEX IF NOT EXISTS answers_by_prompt ON answers (model, prompt_sha)")
+            # Failures belong to one run: its end removes them (``forget_run``), and a run that
+            # never ended (killed) leaves rows that expire after FAILURES_KEPT seconds.
+            self._db.execute("DROP TABLE IF EXISTS run_failures")  # before 0.3: never removed
             self._db.execute(
-                "CREATE TABLE IF NOT EXISTS run_failures (run TEXT, key TEXT, error TEXT, refused INTEGER, "
-                "PRIMARY KEY (run, key))"
+                "CREATE TABLE IF NOT EXISTS failures (run TEXT, key TEXT, error TEXT, refused INTEGER, "
+                "created REAL NOT NULL, PRIMARY KEY (run, key))"
             )
+            self._db.execute("DELETE FROM failures WHERE created < ?", (time.time() - FAILURES_KEPT,))
         except sqlite3.Error as exc:
             raise GiebenchError(f"the response cache {path} cannot be used ({exc}); {fix}") from None
 
@@ -93,6 +100,7 @@ class ResponseCache:
                 "reasoning_tokens": completion.reasoning_tokens,
                 "system_fingerprint": completion.system_fingerprint,
                 "sent": completion.sent,
+                "served_model": completion.served_model,
             },
             sort_keys=True,
         )
@@ -118,8 +126,17 @@ class ResponseCache:
     def put_failure(self, key: str, error: str, *, refused: bool = False) -> None:
         """Note, for this run only, that a prompt failed after its retries ('*': the whole run)."""
         self._db.execute(
-            "INSERT OR REPLACE INTO run_failures VALUES (?, ?, ?, ?)", (self.run_id, key, error, int(refused))
+            "INSERT OR REPLACE INTO failures VALUES (?, ?, ?, ?, ?)",
+            (self.run_id, key, error, int(refused), time.time()),
         )
+
+    def forget_run(self) -> None:
+        """Remove this run's failures: they were notes for its workers, not answers."""
+        self._db.execute("DELETE FROM failures WHERE run = ?", (self.run_id,))
+
+    def failure_count(self) -> int:
+        """Failure rows of every run still kept (for ``giebench cache info`` and tests)."""
+        return int(self._db.execute("SELECT COUNT(*) FROM failures").fetchone()[0])
 
     def failures(self, keys: Iterable[str]) -> dict[str, tuple[str, bool]]:
         """This run's failures among keys (error, refused), and '*' if the whole run was stopped."""
@@ -127,7 +144,7 @@ class ResponseCache:
         for chunk in _chunks([*keys, "*"]):
             marks = ",".join("?" * len(chunk))
             rows = self._db.execute(
-                f"SELECT key, error, refused FROM run_failures WHERE run = ? AND key IN ({marks})",
+                f"SELECT key, error, refused FROM failures WHERE run = ? AND key IN ({marks})",
                 [self.run_id, *chunk],
             ).fetchall()
             found.update((key, (error, bool(refused))) for key, error, refused in rows)
@@ -158,8 +175,9 @@ def _completion(body: str, endpoint: str) -> Completion | None:
         return None
     if not isinstance(data, dict) or not isinstance(data.get("text"), str):
         return None
-    sent = data.get("sent")
+    sent, served = data.get("sent"), data.get("served_model")
     return Completion(
+        served_model=served if isinstance(served, str) else None,
         text=data["text"],
         finish_reason=data.get("finish_reason"),
         prompt_tokens=data.get("prompt_tokens", 0),

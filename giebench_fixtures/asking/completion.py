@@ -40,6 +40,7 @@ class Completion:
     endpoint: str | None = None  # who answered (scheme, host, path); None for baselines
     sent: dict[str, Any] | None = None  # the sampling parameters as actually sent
     refused: bool = False  # the endpoint refused this prompt (e.g. HTTP 400): a rerun will not help
+    served_model: str | None = None  # the model the endpoint says answered (reply's ``model``)
 
 
 class Model(Protocol):

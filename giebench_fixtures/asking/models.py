@@ -30,7 +30,15 @@ from typing import Any
 
 from giebench_fixtures.asking.baselines import cue_judge
 from giebench_fixtures.asking.completion import BASELINE_PREFIX, Completion, Model, Sampling
-from giebench_fixtures.asking.replies import Answer, ServerError, classify, retry_after_seconds, server_error
+from giebench_fixtures.asking.replies import (
+    Answer,
+    ServerError,
+    classify,
+    redact,
+    retry_after_seconds,
+    secrets_of,
+    server_error,
+)
 from giebench_fixtures.errors import EndpointError
 from giebench_fixtures.options import public_endpoint
 
@@ -83,6 +91,8 @@ class OpenAIChat:
         # A local server (vLLM, Ollama, llama.cpp) needs no key; the client insists on one.
         self._has_key = bool(os.environ.get("OPENAI_API_KEY"))
         key = os.environ.get("OPENAI_API_KEY") or "no-key-set"
+        # Whatever an endpoint says passes through replies, which redacts these first.
+        self._secrets = secrets_of(os.environ.get("OPENAI_API_KEY"), base_url)
         self._client = openai.AsyncOpenAI(
             api_key=key,
             base_url=base_url,
@@ -140,7 +150,7 @@ class OpenAIChat:
                 ) from None
             except openai.APIStatusError as exc:
                 attempts += _attempts_of(exc.response.request)
-                error = server_error(exc.response.content)
+                error = server_error(exc.response.content, self._secrets)
                 status = exc.status_code
                 if status == 400 and adjusted < 2 and self._adapt(error, params):
                     adjusted += 1
@@ -156,12 +166,14 @@ class OpenAIChat:
                 return self._failed(reason, attempts, params)
             except openai.APIConnectionError as exc:
                 attempts += _attempts_of(exc.request)
-                return self._failed(f"connection failed ({_cause(exc)})", attempts, params)
+                cause = redact(_cause(exc), self._secrets)
+                return self._failed(f"connection failed ({cause})", attempts, params)
             except openai.APIError as exc:
-                return self._failed(f"unusable reply ({type(exc).__name__}: {exc})", attempts + 1, params)
+                why = redact(f"{type(exc).__name__}: {exc}", self._secrets)
+                return self._failed(f"unusable reply ({why})", attempts + 1, params)
             attempts += raw.retries_taken + 1
             left -= raw.retries_taken
-            reply = classify(raw.http_response.content, raw.headers.get("content-type", ""))
+            reply = classify(raw.http_response.content, raw.headers.get("content-type", ""), self._secrets)
             if isinstance(reply, Answer):
                 return Completion(
                     text=reply.text,
@@ -173,6 +185,7 @@ class OpenAIChat:
                     finish_reason=reply.finish_reason,
                     endpoint=self.endpoint,
                     sent=params,
+                    served_model=reply.model,
                 )
             if left <= 0:
                 return self._failed(reply.reason, attempts, params)

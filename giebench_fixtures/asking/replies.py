@@ -10,6 +10,10 @@ they are numbers and as 0 otherwise, and never make a completion unusable.
 
 ``server_error`` does the same for the body of a 4xx/5xx reply: the message, code and
 parameter of an OpenAI-style error object, or the start of whatever text came instead.
+
+Both take the run's ``secrets`` (``secrets_of``: the API key and any credential in the base
+URL) and redact them from the body before reading it, and from every text read out of it,
+so no copy of a key an endpoint echoes is ever printed, stored or cached.
 """
 
 from __future__ import annotations
@@ -19,13 +23,20 @@ import json
 import math
 import re
 import time
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from typing import Any
+from urllib.parse import parse_qsl, unquote, urlsplit
 
+# OpenAI's structured refusal (``content: null`` beside ``refusal``) is an answer: its text is
+# the refusal, its finish reason this mark, and it has no verdict (counted, never retried).
+REFUSAL = "refusal"
 # Finish reasons that mean the text is not the model's whole answer: no verdict is read.
-NO_VERDICT_FINISH = ("length", "content_filter")
+NO_VERDICT_FINISH = ("length", "content_filter", REFUSAL)
+MAX_ANSWER_CHARS = 1_000_000  # a judge's answer is a paragraph; megabytes are a fault
 _SNIPPET = 80
+REDACTED = "[redacted]"
+MIN_SECRET = 4  # shorter "credentials" are not secrets worth mangling every text for
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +49,7 @@ class Answer:
     completion_tokens: int = 0
     reasoning_tokens: int = 0
     system_fingerprint: str | None = None
+    model: str | None = None  # the model the endpoint says answered (its reply's ``model``)
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,8 +68,48 @@ class ServerError:
     param: str | None = None
 
 
-def classify(body: bytes, content_type: str = "") -> Answer | Fault:
-    """Read a 200 reply's body: a usable answer, or why it is not one."""
+def secrets_of(key: str | None, base_url: str | None) -> tuple[str, ...]:
+    """What must never be repeated: the API key, and the user, password and query values of
+    the base URL, longest first (so a secret holding another is redacted whole)."""
+    found = [key or ""]
+    try:
+        parts = urlsplit(base_url or "")
+        for value in (parts.username, parts.password):
+            found += [value or "", unquote(value or "")]
+        found += [value for _, value in parse_qsl(parts.query)]
+    except ValueError:
+        pass
+    return tuple(sorted({s for s in found if len(s) >= MIN_SECRET}, key=lambda s: (-len(s), s)))
+
+
+def redact(text: str, secrets: Sequence[str]) -> str:
+    """The text with every secret replaced by ``[redacted]``."""
+    for secret in secrets:
+        text = text.replace(secret, REDACTED)
+    return text
+
+
+def classify(body: bytes, content_type: str = "", secrets: Sequence[str] = ()) -> Answer | Fault:
+    """Read a 200 reply's body: a usable answer, or why it is not one; no secret survives."""
+    reply = _classify(_redact_bytes(body, secrets), content_type)
+    if isinstance(reply, Fault):
+        return Fault(redact(reply.reason, secrets))
+    fingerprint, served = reply.system_fingerprint, reply.model
+    return replace(
+        reply,
+        text=redact(reply.text, secrets),
+        system_fingerprint=None if fingerprint is None else redact(fingerprint, secrets),
+        model=None if served is None else redact(served, secrets),
+    )
+
+
+def _redact_bytes(body: bytes, secrets: Sequence[str]) -> bytes:
+    for secret in secrets:
+        body = body.replace(secret.encode("utf-8"), REDACTED.encode())
+    return body
+
+
+def _classify(body: bytes, content_type: str) -> Answer | Fault:
     kind = content_type.split(";")[0].strip().lower()
     start = body.lstrip()[:16].lower()
     if not body.strip():
@@ -95,16 +147,24 @@ def _completion(data: Mapping[str, Any]) -> Answer | Fault:
     finish = choice.get("finish_reason")
     finish_reason = finish if isinstance(finish, str) and finish else None
     content = message.get("content")
+    refusal = message.get("refusal")
+    if not content and isinstance(refusal, str) and refusal.strip():
+        content, finish_reason = refusal, REFUSAL
     if content is None and finish_reason in NO_VERDICT_FINISH:
         content = ""  # cut off or filtered before any text: an answer with no verdict
     if not isinstance(content, str):
         return Fault(f"completion whose message content is {_json_kind(content)}, not text")
+    if len(content) > MAX_ANSWER_CHARS:
+        return Fault(
+            f"an answer of {len(content):,} characters, over the {MAX_ANSWER_CHARS:,} giebench keeps"
+        )
     usage = data.get("usage")
     usage = usage if isinstance(usage, dict) else {}
     details = usage.get("completion_tokens_details")
     details = details if isinstance(details, dict) else {}
-    fingerprint = data.get("system_fingerprint")
+    fingerprint, served = data.get("system_fingerprint"), data.get("model")
     return Answer(
+        model=served if isinstance(served, str) and served else None,
         text=content,
         finish_reason=finish_reason,
         prompt_tokens=_count(usage.get("prompt_tokens")),
@@ -114,8 +174,18 @@ def _completion(data: Mapping[str, Any]) -> Answer | Fault:
     )
 
 
-def server_error(body: bytes) -> ServerError:
-    """The message of an error reply (4xx/5xx), its code and parameter when it names them."""
+def server_error(body: bytes, secrets: Sequence[str] = ()) -> ServerError:
+    """The message of an error reply (4xx/5xx), its code and parameter when it names them;
+    no secret survives."""
+    error = _server_error(_redact_bytes(body, secrets))
+    return ServerError(
+        redact(error.message, secrets),
+        code=None if error.code is None else redact(error.code, secrets),
+        param=None if error.param is None else redact(error.param, secrets),
+    )
+
+
+def _server_error(body: bytes) -> ServerError:
     try:
         data = json.loads(body)
     except (ValueError, RecursionError):
@@ -144,6 +214,18 @@ def _error_message(error: Any) -> str:
                 return _one_line(json.dumps(value))
         return _one_line(json.dumps(error)) if error else "(no message)"
     return _one_line(str(error)) if error not in (None, "") else "(no message)"
+
+
+_DATED = re.compile(r"[-_@]?(\d{4}-?\d{2}-?\d{2}|\d{4})$")
+
+
+def served_differs(requested: str, served: str | None) -> bool:
+    """Whether the model that answered is not the one asked for, beyond a dated suffix:
+    gpt-4o answered by gpt-4o-2024-08-06 (or gpt-4-0613 by gpt-4) is the same model."""
+    if served is None:
+        return False
+    asked, answered = requested.strip().lower(), served.strip().lower()
+    return _DATED.sub("", asked) != _DATED.sub("", answered) and asked != answered
 
 
 def retry_after_seconds(headers: Mapping[str, str]) -> float | None:

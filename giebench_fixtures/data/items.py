@@ -69,15 +69,15 @@ IDENTITY_ALIASES = {"feamle": "Female"}
 #   [dimensions]
 #   extra = ["Region"]
 
-_QUESTION = re.compile(r"\[User Question\]\s*(.*?)\s*\[The Start of Assistant A's Answer\]", re.S)
-_ANSWER = re.compile(
-    r"\[The Start of Assistant ([A-D])'s Answer\]\s*(.*?)\s*\[The End of Assistant \1's Answer\]",
-    re.S,
-)
-# The raw text between an answer's markers, whitespace and quotes included.
-_ANSWER_BODY = re.compile(
-    r"\[The Start of Assistant ([A-D])'s Answer\]\n?(.*?)\s*\[The End of Assistant \1's Answer\]", re.S
-)
+_QUESTION_MARKER = "[User Question]"
+_START = "[The Start of Assistant {}'s Answer]"
+_END = "[The End of Assistant {}'s Answer]"
+# Between two answers: the end marker of one and the start marker of the next, nothing else.
+_SEPARATORS = {
+    (a, b): re.compile(rf"\s*{re.escape(_END.format(a))}\s*{re.escape(_START.format(b))}\n?")
+    for a, b in zip(LETTERS, LETTERS[1:], strict=False)
+}
+_LAST_END = re.compile(rf"\s*{re.escape(_END.format(LETTERS[-1]))}")
 _BELONGS = re.compile(r"belongs to the\s+[\"“'‘]?(?P<name>[^\"”’.\n]+?)[\"”'’]?\s+group", re.I)
 _QUOTES = "\"“”'‘’"
 
@@ -166,14 +166,43 @@ SOURCE_NOTES = {
 }
 
 
+def answer_spans(prompt: str) -> tuple[tuple[int, int], ...] | None:
+    """Where the question and each answer A-D sit in a judge prompt: (start, end) of each raw
+    body, quotes and inner whitespace included; None if the markers are not all there.
+
+    The prompt is split at its markers in order (question, A's start, A-B, B-C, C-D, D's last
+    end), never by searching for answer texts, so no answer text can move a marker.
+    """
+    question_at = prompt.find(_QUESTION_MARKER)
+    if question_at < 0:
+        return None
+    start = prompt.find(_START.format(LETTERS[0]), question_at)
+    if start < 0:
+        return None
+    question_end = len(prompt[:start].rstrip())
+    spans = [(question_at + len(_QUESTION_MARKER), question_end)]
+    body = start + len(_START.format(LETTERS[0]))
+    body += prompt.startswith("\n", body)
+    for separator in _SEPARATORS.values():
+        found = separator.search(prompt, body)
+        if found is None:
+            return None
+        spans.append((body, found.start()))
+        body = found.end()
+    last = [m.start() for m in _LAST_END.finditer(prompt, body)]
+    if not last:
+        return None
+    spans.append((body, last[-1]))
+    return tuple(spans)
+
+
 def parse_prompt(prompt: str) -> tuple[str, tuple[str, str, str, str]] | None:
     """The question and the four answers A-D of a judge prompt, or None if not found."""
-    question = _QUESTION.search(prompt)
-    found = {letter: text for letter, text in _ANSWER.findall(prompt)}
-    if question is None or set(found) != set(LETTERS):
+    spans = answer_spans(prompt)
+    if spans is None:
         return None
-    a, b, c, d = (found[letter].strip().strip(_QUOTES).strip() for letter in LETTERS)
-    return question.group(1).strip().strip(_QUOTES).strip(), (a, b, c, d)
+    question, a, b, c, d = (prompt[lo:hi].strip().strip(_QUOTES).strip() for lo, hi in spans)
+    return question, (a, b, c, d)
 
 
 def identity_in_prompt(prompt: str) -> str | None:
@@ -227,14 +256,15 @@ def shuffle_answers(dataset: Dataset, seed: int) -> Dataset:
 def reordered(item: Item, order: list[int]) -> Item:
     """The item with its answers re-ordered: new slot i shows old slot order[i]; the prompt
     keeps every other character, and the correct letter follows its answer."""
-    bodies = {m.group(1): m.group(2) for m in _ANSWER_BODY.finditer(item.prompt)}
-
-    def swap(match: re.Match[str]) -> str:
-        letter = match.group(1)
-        source = LETTERS[order[LETTERS.index(letter)]]
-        return match.group(0).replace(match.group(2), bodies[source], 1) if match.group(2) else match.group(0)
-
-    prompt = _ANSWER_BODY.sub(swap, item.prompt)
+    spans = answer_spans(item.prompt)
+    if spans is None:
+        raise DataError(f"item {item.key}: the four answers were not found in its {item.variant} prompt")
+    bodies = [item.prompt[lo:hi] for lo, hi in spans[1:]]
+    pieces, cursor = [], 0
+    for slot, (lo, hi) in enumerate(spans[1:]):
+        pieces += [item.prompt[cursor:lo], bodies[order[slot]]]
+        cursor = hi
+    prompt = "".join([*pieces, item.prompt[cursor:]])
     answers = tuple(item.answers[i] for i in order)
     correct = LETTERS[order.index(LETTERS.index(item.correct))]
     return replace(item, prompt=prompt, answers=answers, correct=correct)  # type: ignore[arg-type]

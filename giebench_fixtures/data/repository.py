@@ -10,6 +10,7 @@ or pytest's rootdir (the plugin), walking up to the first folder that holds one 
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 from giebench_fixtures.errors import GiebenchError
@@ -45,3 +46,26 @@ def cache_dir() -> Path:
         return Path(explicit).expanduser()
     xdg = os.environ.get("XDG_CACHE_HOME")
     return (Path(xdg) if xdg else Path.home() / ".cache") / "giebench"
+
+
+def unasked_by_any_module(root: Path, dimensions: list[str]) -> list[str]:
+    """Dimensions of the data that no gate module in root/tests_bench would ask."""
+    bench = root / "tests_bench"
+    if not bench.is_dir():
+        return []
+    declared = declared_dimensions(bench)
+    generic = any("OTHER_DIMENSIONS = True" in m.read_text(errors="replace") for m in bench.glob("test_*.py"))
+    return [] if generic else [d for d in dimensions if d not in declared]
+
+
+def declared_dimensions(folder: Path) -> set[str]:
+    """The DIMENSION each gate module of a folder declares, read without importing them."""
+    found = set()
+    for module in folder.glob("test_*.py"):
+        match = _DECLARED.search(module.read_text(encoding="utf-8", errors="replace"))
+        if match:
+            found.add(match.group(1))
+    return found
+
+
+_DECLARED = re.compile(r"^DIMENSION\s*=\s*[\"']([^\"']+)[\"']", re.M)

@@ -63,7 +63,7 @@ def fold(outcomes: Iterable[Outcome]) -> list[Outcome]:
         by_item[origin][rotation] = o
     folded = []
     for origin, turns in by_item.items():
-        first = turns[0]
+        first = turns[min(turns)]  # rotation 0 may be the one missing
         errors = [f"rotation {r}: {turns[r].error}" for r in sorted(turns) if turns[r].error]
         missing = [f"rotation {r}: not asked" for r in range(ROTATIONS) if r not in turns]
         folded.append(

@@ -46,7 +46,12 @@ def import_results(folder: Path, model: str, snapshots: Path, prefix: str | None
     with tempfile.TemporaryDirectory() as staging:
         for standard, path in files.items():
             shutil.copy(path, Path(staging) / standard)
-        dataset = load_source(Path(staging), source=str(folder))
+        try:
+            dataset = load_source(Path(staging), source=str(folder))
+        except DataError as exc:
+            # Name the user's files, never the staging copies (gone once this returns).
+            named = [_named(p, Path(staging), files) for p in exc.problems]
+            raise DataError(named, source=str(folder)) from None
     for variant in VARIANTS:
         raw = json.loads(files[variant.filename].read_text(encoding="utf-8-sig"))
         for key, entry in raw.items():
@@ -66,6 +71,12 @@ def import_results(folder: Path, model: str, snapshots: Path, prefix: str | None
         path.write_text(recording_text(payload), encoding="utf-8")
         written.append(path)
     return written
+
+
+def _named(problem: str, staging: Path, files: dict[str, Path]) -> str:
+    for standard, path in files.items():
+        problem = problem.replace(str(staging / standard), str(path))
+    return problem.replace(str(staging), str(next(iter(files.values())).parent))
 
 
 def _provenance(path: Path) -> dict[str, object]:

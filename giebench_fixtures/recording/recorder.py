@@ -50,6 +50,7 @@ class Recorder:
     paths: dict[Scope, Path] = field(default_factory=dict)
     replayed: dict[Scope, dict[str, Any]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    recorded_sampling: list[dict[str, Any]] = field(default_factory=list)  # of replayed recordings
 
     def replay(self, scopes: Iterable[Scope]) -> Replayed:
         """Responses from recordings where they exist and match the data (not under --live)."""
@@ -69,12 +70,18 @@ class Recorder:
             meta: dict[str, Any] = recording["meta"] if isinstance(recording.get("meta"), dict) else {}
             endpoint = meta.get("endpoint") if isinstance(meta.get("endpoint"), str) else None
             sent = meta.get("sent") if isinstance(meta.get("sent"), dict) else None
+            served = meta.get("served_model") if isinstance(meta.get("served_model"), str) else None
             reasons = recorded_finish_reasons(recording)
             for item in items:
                 result.responses[(item.key, item.variant)] = Completion(
-                    text=by_key[item.key], finish_reason=reasons.get(item.key), endpoint=endpoint, sent=sent
+                    text=by_key[item.key],
+                    finish_reason=reasons.get(item.key),
+                    endpoint=endpoint,
+                    sent=sent,
+                    served_model=served,
                 )
             self._note_origin(path, recording, endpoint)
+            self._note_sampling(meta.get("sampling"))
         return result
 
     def _note_origin(self, path: Path, recording: Mapping[str, Any], endpoint: str | None) -> None:
@@ -90,6 +97,22 @@ class Recorder:
             self._note(
                 f"replayed recordings of {self.model} made against {endpoint}; this run's endpoint "
                 f"{self.endpoint} was not asked (--live asks it)"
+            )
+
+    def _note_sampling(self, recorded: Any) -> None:
+        """A replay cannot apply this run's sampling settings: say so, once, and keep the recording's."""
+        if not isinstance(recorded, dict):
+            return
+        if recorded not in self.recorded_sampling:
+            self.recorded_sampling.append(recorded)
+        asked = self.sampling.as_dict()
+        differ = [k for k in asked if k in recorded and recorded[k] != asked[k]]
+        if differ:
+            was = ", ".join(f"{k}={recorded[k]}" for k in differ)
+            now = ", ".join(f"--{k.replace('_', '-')}={asked[k]}" for k in differ)
+            self._note(
+                f"replayed recordings of {self.model} made with {was}; {now} was not applied "
+                "(the report keeps the recording's settings; --live asks the model with them)"
             )
 
     def _note(self, line: str) -> None:
@@ -116,6 +139,7 @@ class Recorder:
             "sent": _one_or_all([c.sent for c in answered if c.sent is not None]),
             "endpoint": _one_or_all([c.endpoint for c in answered if c.endpoint is not None]),
             "system_fingerprints": fingerprints,
+            "served_model": _one_or_all([c.served_model for c in answered if c.served_model]),
             "client": client_version(),
             "recorded_on": date.today().isoformat(),
         }

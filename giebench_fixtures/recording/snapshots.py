@@ -102,7 +102,32 @@ def read_recording(path: Path) -> dict[str, Any] | None:
         ) from None
     if not isinstance(data, dict) or not isinstance(data.get("items"), dict):
         raise RecordingError(f"{path}: not a giebench recording (no 'items' object)")
+    for key, entry in data["items"].items():
+        problem = _entry_problem(entry)
+        if problem:
+            raise RecordingError(
+                f"{path}: item {key!r} {problem}; restore the file from version control "
+                "or re-record it with --snapshot-update"
+            )
     return data
+
+
+_ENTRY_TEXTS = {"prompt_sha256": False, "response": True, "verdict": True, "finish_reason": True}
+
+
+def _entry_problem(entry: Any) -> str | None:
+    """What is wrong with one recorded item (None if nothing): an object of texts (or null)."""
+    if not isinstance(entry, dict):
+        return f"is a JSON {type(entry).__name__}, not an object"
+    for field, nullable in _ENTRY_TEXTS.items():
+        if field not in entry:
+            if field in ("prompt_sha256", "response"):
+                return f"has no {field!r}"
+            continue
+        value = entry[field]
+        if not (isinstance(value, str) or (nullable and value is None)):
+            return f"has a {field!r} that is {json.dumps(value)[:40]}, not text"
+    return None
 
 
 def replay(recording: Mapping[str, Any], items: Sequence[Item]) -> tuple[dict[str, str | None], list[str]]:
@@ -171,3 +196,20 @@ def recording_path(snapshots: Path, model: str, dimension: str, identity: str, v
     """Where the plugin looks for the recording of test_accuracy[variant-identity]."""
     name = RecordingExtension._sanitize_filename(f"test_accuracy[{identity_test_id(variant, identity)}]")
     return snapshots / model_dirname(model) / f"test_{dimension.lower()}" / f"{name}.json"
+
+
+def unused_recordings(snapshots: Path, model: str, scopes: Sequence[tuple[str, str, str]]) -> list[Path]:
+    """The recording files of ``model`` (plain, @shuffle-N and @circular folders) that no
+    (dimension, identity, variant) of ``scopes`` would read: what pruning may remove."""
+    if not model.strip():
+        raise RecordingError("pruning recordings needs a model name; nothing was removed")
+    plain = snapshots / model_dirname(model)
+    wanted = {recording_path(snapshots, model, *scope).relative_to(plain) for scope in scopes}
+    folders = [plain, *sorted(snapshots.glob(f"{model_dirname(model)}@*"))]
+    return sorted(
+        path
+        for folder in folders
+        if folder.is_dir()
+        for path in folder.rglob("*.json")
+        if path.relative_to(folder) not in wanted
+    )
