@@ -58,6 +58,7 @@ class ServedRequest:
     authorization: str | None
     params: dict[str, Any] = field(default_factory=dict)  # the request body but model and messages
     complete: bool = True  # False when the client hung up before the whole reply was sent
+    received: float = 0.0  # time.time() when the request arrived
 
 
 @dataclass
@@ -77,7 +78,10 @@ class LoopbackServer:
     retry_after_ms: int = 10
     refusal_message: str = "This model's maximum context length is 8192 tokens."
     fingerprint: str = "fp_loopback"
+    slots: int | None = None  # like llama.cpp's --parallel: requests beyond it queue here
     log: list[ServedRequest] = field(default_factory=list)
+    peak_in_flight: int = 0  # most requests held by the server at once, queued ones included
+    _in_flight: int = 0
     _attempts: Counter[str] = field(default_factory=Counter)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -93,8 +97,21 @@ class LoopbackServer:
 
             def do_POST(self) -> None:
                 body = json.loads(self.rfile.read(int(self.headers.get("content-length", 0))) or b"{}")
-                server._handle(self, body)
+                received = time.time()
+                with server._lock:
+                    server._in_flight += 1
+                    server.peak_in_flight = max(server.peak_in_flight, server._in_flight)
+                try:
+                    if server._slots is None:
+                        server._handle(self, body, received)
+                    else:
+                        with server._slots:
+                            server._handle(self, body, received)
+                finally:
+                    with server._lock:
+                        server._in_flight -= 1
 
+        self._slots = threading.Semaphore(self.slots) if self.slots else None
         self._httpd = _Server(("127.0.0.1", 0), Handler)
         self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
 
@@ -126,7 +143,7 @@ class LoopbackServer:
         with self._lock:
             return list(self.log)
 
-    def _handle(self, handler: BaseHTTPRequestHandler, body: dict[str, Any]) -> None:
+    def _handle(self, handler: BaseHTTPRequestHandler, body: dict[str, Any], received: float) -> None:
         messages = body.get("messages") or [{}]
         request = ServedRequest(
             prompt=str(messages[-1].get("content", "")),
@@ -135,6 +152,7 @@ class LoopbackServer:
             attempt=0,
             authorization=handler.headers.get("authorization"),
             params={k: v for k, v in body.items() if k not in ("model", "messages")},
+            received=received,
         )
         with self._lock:
             self._attempts[request.prompt] += 1
