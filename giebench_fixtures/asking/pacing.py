@@ -25,6 +25,7 @@ after it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import statistics
 import time
 from pathlib import Path
@@ -94,10 +95,8 @@ class Pacing:
             if self.in_flight < self.limit and not self.stop.requested():
                 break
             self._room.clear()
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._room.wait(), 0.1)
-            except TimeoutError:
-                pass
         self.in_flight += 1
         self.most_in_flight = max(self.most_in_flight, self.in_flight)
         self.attempts += 1

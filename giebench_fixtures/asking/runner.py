@@ -214,8 +214,9 @@ async def request_all(
     if progress is not None:
         helpers.append(asyncio.ensure_future(progress.keep_showing()))
     try:
-        everything = asyncio.gather(*tasks)
-        done, _ = await asyncio.wait([everything, helpers[0]], return_when=asyncio.FIRST_COMPLETED)
+        everything: asyncio.Future[list[None]] = asyncio.gather(*tasks)
+        stop_watch: asyncio.Future[Any] = helpers[0]
+        done, _ = await asyncio.wait([everything, stop_watch], return_when=asyncio.FIRST_COMPLETED)
         if everything in done:
             everything.result()  # an EndpointError stops the run here
     except EndpointError:
