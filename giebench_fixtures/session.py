@@ -91,6 +91,7 @@ class GateRun:
     model: Model
     options: RunOptions
     responses: dict[tuple[str, Variant], Completion] = field(default_factory=dict)
+    prepared: set[Scope] = field(default_factory=set)  # the scopes the selected tests read
     asker: Asker = field(init=False)
     judge: Judge = field(init=False)
     recorder: Recorder = field(init=False)
@@ -145,6 +146,8 @@ class GateRun:
 
     def prepare(self, scopes: Iterable[Scope], rerecord: str) -> None:
         """Gather every response the selected tests need; raise GiebenchError on a fatal problem."""
+        scopes = set(scopes)
+        self.prepared.update(scopes)
         replayed = self.recorder.replay(scopes)
         if replayed.stale:
             raise stale_error(replayed.stale, rerecord)
@@ -188,6 +191,12 @@ class GateRun:
 
     # --- after the tests ---------------------------------------------------------------
 
+    def evaluate_prepared(self) -> None:
+        """After an interruption: every item the selected tests read is in the report,
+        answered (and judged) or not, whether its test ran or not."""
+        for dimension, identity, variant in sorted(self.prepared):
+            self.judge.outcomes(dimension, identity, variant)
+
     def report(
         self,
         *,
@@ -198,20 +207,23 @@ class GateRun:
         nothing_judged: str | None = None,
         worker_requests: RequestFacts | None = None,
         fatal: str | None = None,
+        interrupted: str | None = None,
     ) -> dict[str, Any] | None:
         """The run's JSON report, from this process's outcomes and those workers handed over;
         written even when nothing was judged, or the endpoint stopped the run (``fatal``), to say so."""
         outcomes = {(o.key, o.variant): o for o in worker_outcomes}
         outcomes.update(self.used)
-        if not outcomes and not checks and nothing_judged is None and fatal is None:
+        if not outcomes and not checks and nothing_judged is None and fatal is None and interrupted is None:
             return None
         if fatal is not None:
             failures = [fatal, *(f for f in failures if fatal not in f)]
+        if interrupted is not None:
+            failures = [interrupted, *failures]
         total = Accounting()
         total.add(worker_accounting)
         total.add(self.accounting)
         facts = self.request_facts().merged(worker_requests or RequestFacts())
-        return build_report(
+        report = build_report(
             model={
                 **describe_model(self.model, self.options.sampling),
                 "sent": facts.sent[0] if len(facts.sent) == 1 else facts.sent,
@@ -230,6 +242,9 @@ class GateRun:
             checks=checks,
             nothing_judged=nothing_judged,
         )
+        if interrupted is not None:
+            report["interrupted"] = True
+        return report
 
     def request_facts(self) -> RequestFacts:
         """What this process knows about the requests behind its answers (handed over under xdist)."""

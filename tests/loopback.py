@@ -81,7 +81,7 @@ class LoopbackServer:
     slots: int | None = None  # like llama.cpp's --parallel: requests beyond it queue here
     log: list[ServedRequest] = field(default_factory=list)
     peak_in_flight: int = 0  # most requests held by the server at once, queued ones included
-    _in_flight: int = 0
+    _open: list[float] = field(default_factory=list)  # arrival times of requests not yet answered
     _attempts: Counter[str] = field(default_factory=Counter)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -99,8 +99,8 @@ class LoopbackServer:
                 body = json.loads(self.rfile.read(int(self.headers.get("content-length", 0))) or b"{}")
                 received = time.time()
                 with server._lock:
-                    server._in_flight += 1
-                    server.peak_in_flight = max(server.peak_in_flight, server._in_flight)
+                    server._open.append(received)
+                    server.peak_in_flight = max(server.peak_in_flight, len(server._open))
                 try:
                     if server._slots is None:
                         server._handle(self, body, received)
@@ -109,7 +109,7 @@ class LoopbackServer:
                             server._handle(self, body, received)
                 finally:
                     with server._lock:
-                        server._in_flight -= 1
+                        server._open.remove(received)
 
         self._slots = threading.Semaphore(self.slots) if self.slots else None
         self._httpd = _Server(("127.0.0.1", 0), Handler)
@@ -134,6 +134,11 @@ class LoopbackServer:
         """How many times each prompt got a successful answer, sent in full."""
         with self._lock:
             return Counter(r.prompt for r in self.log if r.status == 200 and r.complete)
+
+    def in_flight(self) -> list[float]:
+        """When each request the server holds now arrived (time.time())."""
+        with self._lock:
+            return sorted(self._open)
 
     def requests(self) -> int:
         with self._lock:

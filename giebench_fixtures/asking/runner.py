@@ -230,6 +230,6 @@ async def request_all(
             model.pacing = None
     for key in prompts.keys() - results.keys():
         results[key] = Completion(text=None, error=INTERRUPTED, endpoint=model.endpoint)
-    if progress is not None:
-        progress.show(final=True)
+    if progress is not None and progress.done < progress.total:
+        progress.show(final=True)  # interrupted: the last line says how far it got
     return results, accounting
