@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib.util
 import time
 from pathlib import Path
+from typing import Any
 
 from giebench_fixtures.errors import GiebenchError
 
@@ -40,8 +41,7 @@ def serve(gguf: Path | None, *, port: int, slots: int, context: int, threads: in
     model = gguf or smollm2_gguf()
     if model is None or not model.is_file():
         raise GiebenchError(f"no model file at {model}; give --gguf PATH or run: {INSTALL}")
-    import xllamacpp
-
+    xllamacpp: Any = importlib.import_module("xllamacpp")  # optional: not a dependency
     params = xllamacpp.CommonParams()
     params.model.path = str(model)
     params.hostnames = ["127.0.0.1"]
