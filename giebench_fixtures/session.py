@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -282,7 +282,8 @@ def open_run(
     if shuffle_seed is not None:
         dataset = shuffle_answers(dataset, shuffle_seed)
     if options.circular:
-        dataset = circular.rotate(dataset)
+        # The same data asked another way: its reports keep the data's fingerprint.
+        dataset = replace(circular.rotate(dataset), fingerprint_before_shuffle=dataset.fingerprint())
     bars = load_thresholds(thresholds, dimensions=tuple(dict.fromkeys([*DIMENSIONS, *dataset.dimensions()])))
     model = make_model(
         model_name,
