@@ -120,7 +120,24 @@ def _parser() -> argparse.ArgumentParser:
     board.add_argument("--markdown", type=Path, default=None, help="also write the tables as Markdown here")
     board.add_argument("--html", type=Path, default=None, help="also write a self-contained HTML page here")
     board.set_defaults(run=_leaderboard)
+
+    serve = commands.add_parser(
+        "serve-llamacpp", help="a real model offline: llama.cpp's server (xllamacpp) with SmolLM2-135M"
+    )
+    serve.add_argument("--gguf", type=Path, default=None, help="another GGUF model file (default: SmolLM2)")
+    serve.add_argument("--port", type=int, default=8080)
+    serve.add_argument("--slots", type=int, default=1, help="requests the server works on at once")
+    serve.add_argument("--context", type=int, default=4096, help="tokens of context per slot")
+    serve.add_argument("--threads", type=int, default=None, help="CPU threads (default: llama.cpp's)")
+    serve.set_defaults(run=_serve)
     return parser
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from giebench_fixtures.localserver import serve
+
+    serve(args.gguf, port=args.port, slots=args.slots, context=args.context, threads=args.threads)
+    return 0
 
 
 def _checkout() -> Path:

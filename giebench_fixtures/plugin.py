@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from giebench_fixtures.asking.completion import BASELINE_PREFIX, Sampling
+from giebench_fixtures.asking.pacing import STOP
 from giebench_fixtures.asking.runner import Accounting
 from giebench_fixtures.data.items import Variant, parse_variants
 from giebench_fixtures.data.repository import (
@@ -24,6 +25,7 @@ from giebench_fixtures.data.repository import (
 )
 from giebench_fixtures.errors import GiebenchError
 from giebench_fixtures.gate_checks import GateChecks, gate_params
+from giebench_fixtures.interrupting import Interruption, install, uninstall
 from giebench_fixtures.judging.judge import why_nothing_judged
 from giebench_fixtures.judging.metrics import Outcome
 from giebench_fixtures.options import PYTEST_OPTIONS, USAGE, RunValues, check_cache_dir, check_run_values
@@ -68,6 +70,27 @@ def pytest_configure(config: pytest.Config) -> None:
         config.stash[_STATE].run = _build_run(config, model)
     except (GiebenchError, ValueError) as exc:
         raise pytest.UsageError(str(exc)) from None
+    run_id = config.stash[_STATE].run.options.run_id  # type: ignore[union-attr]
+    if getattr(config, "workerinput", None) is None and getattr(config.option, "testrunuid", "") is None:
+        config.option.testrunuid = run_id  # xdist's workers then share the controller's run id
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Signals stop the spending and keep the work (``interrupting``)."""
+    state = session.config.stash[_STATE]
+    if state.run is None or session.config.getoption("collectonly"):
+        return
+    loops = [session, session.config.pluginmanager.getplugin("dsession")]
+    controller = getattr(session.config, "workerinput", None) is None
+    state.interruption = install(
+        cache_dir(), state.run.options.run_id, test_loops=[x for x in loops if x] if controller else []
+    )
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    state = config.stash.get(_STATE, None)
+    if state is not None and state.interruption is not None:
+        uninstall(controller=getattr(config, "workerinput", None) is None)
 
 
 class _State:
@@ -83,9 +106,25 @@ class _State:
         self.checks: list[dict[str, Any]] = []  # every gate check's verdict, in the order reported
         self.nothing_judged: str | None = None
         self.session: pytest.Session | None = None
+        self.interruption: Interruption | None = None
 
     def pytest_sessionstart(self, session: pytest.Session) -> None:
         self.session = session
+
+    @property
+    def interrupted(self) -> str | None:
+        """The line saying the run was interrupted, if it was."""
+        i = self.interruption
+        return i.line() if i is not None and i.signal_name is not None else None
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        """Before the JUnit XML is written: it says the run was interrupted, as a suite property."""
+        if self.interrupted is not None:
+            from _pytest.junitxml import xml_key
+
+            if (xml := session.config.stash.get(xml_key, None)) is not None:
+                xml.add_global_property("giebench_interrupted", "true")
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         """Collect failed gate checks; on the controller too, as reports carry user properties."""
@@ -281,6 +320,8 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     state = session.config.stash[_STATE]
     if state.run is None:
         return
+    if STOP.requested():
+        state.run.evaluate_prepared()
     worker_output = getattr(session.config, "workeroutput", None)
     if worker_output is not None:
         worker_output["giebench"] = json.dumps(
@@ -298,6 +339,8 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     if state.fatal:
         _junit_case(session.config, state.fatal, error=True)
         return
+    if state.interrupted is not None:
+        session.exitstatus = pytest.ExitCode.INTERRUPTED
     if session.exitstatus in (pytest.ExitCode.INTERRUPTED, pytest.ExitCode.USAGE_ERROR):
         return
     uncovered = [
@@ -386,6 +429,7 @@ def _report(config: pytest.Config) -> dict[str, Any] | None:
         nothing_judged=state.nothing_judged,
         worker_requests=state.requests,
         fatal=state.fatal,
+        interrupted=state.interrupted,
     )
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -102,6 +102,7 @@ class GateRun:
     model: Model
     options: RunOptions
     responses: dict[tuple[str, Variant], Completion] = field(default_factory=dict)
+    prepared: set[Scope] = field(default_factory=set)  # the scopes the selected tests read
     asker: Asker = field(init=False)
     judge: Judge = field(init=False)
     recorder: Recorder = field(init=False)
@@ -156,6 +157,8 @@ class GateRun:
 
     def prepare(self, scopes: Iterable[Scope], rerecord: str) -> None:
         """Gather every response the selected tests need; raise GiebenchError on a fatal problem."""
+        scopes = set(scopes)
+        self.prepared.update(scopes)
         replayed = self.recorder.replay(scopes)
         if replayed.stale:
             raise stale_error(replayed.stale, rerecord)
@@ -203,6 +206,12 @@ class GateRun:
         """The whole run is over (called once, by the controller): drop its failure notes."""
         self.asker.forget_failures()
 
+    def evaluate_prepared(self) -> None:
+        """After an interruption: every item the selected tests read is in the report,
+        answered (and judged) or not, whether its test ran or not."""
+        for dimension, identity, variant in sorted(self.prepared):
+            self.judge.outcomes(dimension, identity, variant)
+
     def report(
         self,
         *,
@@ -213,15 +222,18 @@ class GateRun:
         nothing_judged: str | None = None,
         worker_requests: RequestFacts | None = None,
         fatal: str | None = None,
+        interrupted: str | None = None,
     ) -> dict[str, Any] | None:
         """The run's JSON report, from this process's outcomes and those workers handed over;
         written even when nothing was judged, or the endpoint stopped the run (``fatal``), to say so."""
         outcomes = {(o.key, o.variant): o for o in worker_outcomes}
         outcomes.update(self.used)
-        if not outcomes and not checks and nothing_judged is None and fatal is None:
+        if not outcomes and not checks and nothing_judged is None and fatal is None and interrupted is None:
             return None
         if fatal is not None:
             failures = [fatal, *(f for f in failures if fatal not in f)]
+        if interrupted is not None:
+            failures = [interrupted, *failures]
         total = Accounting()
         total.add(worker_accounting)
         total.add(self.accounting)
@@ -258,6 +270,9 @@ class GateRun:
                     for d in report["not_asked"]
                 )
             )
+
+        if interrupted is not None:
+            report["interrupted"] = True
         return report
 
     def request_facts(self) -> RequestFacts:
@@ -319,7 +334,8 @@ def open_run(
     if shuffle_seed is not None:
         dataset = shuffle_answers(dataset, shuffle_seed)
     if options.circular:
-        dataset = circular.rotate(dataset)
+        # The same data asked another way: its reports keep the data's fingerprint.
+        dataset = replace(circular.rotate(dataset), fingerprint_before_shuffle=dataset.fingerprint())
     bars = load_thresholds(thresholds, dimensions=tuple(dict.fromkeys([*DIMENSIONS, *dataset.dimensions()])))
     model = make_model(
         model_name,

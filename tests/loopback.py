@@ -59,6 +59,7 @@ class ServedRequest:
     authorization: str | None
     params: dict[str, Any] = field(default_factory=dict)  # the request body but model and messages
     complete: bool = True  # False when the client hung up before the whole reply was sent
+    received: float = 0.0  # time.time() when the request arrived
 
 
 @dataclass
@@ -80,7 +81,10 @@ class LoopbackServer:
     fingerprint: str = "fp_loopback"
     served_model: str | None = None  # when set, every reply names this model (as llama.cpp does)
     echo_authorization: bool = False  # error messages quote the Authorization header, as some gateways do
+    slots: int | None = None  # like llama.cpp's --parallel: requests beyond it queue here
     log: list[ServedRequest] = field(default_factory=list)
+    peak_in_flight: int = 0  # most requests held by the server at once, queued ones included
+    _open: list[float] = field(default_factory=list)  # arrival times of requests not yet answered
     _attempts: Counter[str] = field(default_factory=Counter)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -96,8 +100,21 @@ class LoopbackServer:
 
             def do_POST(self) -> None:
                 body = json.loads(self.rfile.read(int(self.headers.get("content-length", 0))) or b"{}")
-                server._handle(self, body)
+                received = time.time()
+                with server._lock:
+                    server._open.append(received)
+                    server.peak_in_flight = max(server.peak_in_flight, len(server._open))
+                try:
+                    if server._slots is None:
+                        server._handle(self, body, received)
+                    else:
+                        with server._slots:
+                            server._handle(self, body, received)
+                finally:
+                    with server._lock:
+                        server._open.remove(received)
 
+        self._slots = threading.Semaphore(self.slots) if self.slots else None
         self._httpd = _Server(("127.0.0.1", 0), Handler)
         self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
 
@@ -121,6 +138,11 @@ class LoopbackServer:
         with self._lock:
             return Counter(r.prompt for r in self.log if r.status == 200 and r.complete)
 
+    def in_flight(self) -> list[float]:
+        """When each request the server holds now arrived (time.time())."""
+        with self._lock:
+            return sorted(self._open)
+
     def requests(self) -> int:
         with self._lock:
             return len(self.log)
@@ -129,7 +151,7 @@ class LoopbackServer:
         with self._lock:
             return list(self.log)
 
-    def _handle(self, handler: BaseHTTPRequestHandler, body: dict[str, Any]) -> None:
+    def _handle(self, handler: BaseHTTPRequestHandler, body: dict[str, Any], received: float) -> None:
         messages = body.get("messages") or [{}]
         request = ServedRequest(
             prompt=str(messages[-1].get("content", "")),
@@ -138,6 +160,7 @@ class LoopbackServer:
             attempt=0,
             authorization=handler.headers.get("authorization"),
             params={k: v for k, v in body.items() if k not in ("model", "messages")},
+            received=received,
         )
         with self._lock:
             self._attempts[request.prompt] += 1

@@ -75,7 +75,9 @@ def reports(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Path
             model = f"{judge}-{tag}"
             import_results(published_answers(model, skills, out / judge), model, SNAPSHOTS)
             runs[judge] = (f"--model={model}",)
-        runs["other"] = ("--model=baseline:random", f"--data={small_data(out / 'other-data')}")
+        other = small_data(out / "other-data")
+        runs["other"] = ("--model=baseline:random", f"--data={other}")
+        runs["other-circular"] = ("--model=baseline:random", f"--data={other}", "--circular")
         yield gate_reports(runs, out)
     finally:
         for judge in JUDGES:
@@ -130,7 +132,7 @@ def test_three_models_in_the_papers_layout(three: dict[str, Any], reports: dict[
     assert lines[0].startswith(f"3 models on sample ({items} items;")
     for title in ("Accuracy, Raw prompt", "Accuracy, ID prompt", "Accuracy, COT prompt"):
         header = lines[lines.index(title) + 1].split()
-        assert header == ["model", *DIMENSIONS, "Overall"]
+        assert header == ["model", *DIMENSIONS, "Overall", "no-verdict"]
     assert "Raw→ID (empathy): change in accuracy, +gained/-lost items" in lines
     assert "Raw→COT (understanding): change in accuracy, +gained/-lost items" in lines
     # On the sample the paper's models are not shown, and one line says why.
@@ -147,8 +149,10 @@ def test_three_models_in_the_papers_layout(three: dict[str, Any], reports: dict[
             block = report["summary"][variant]
             expected = [f"{block['dimensions'][d]['accuracy'] * 100:.1f}%" for d in block["dimensions"]]
             row = markdown_rows(text, f"Accuracy, {title} prompt")[label]
-            assert sorted(row[:-1]) == sorted(expected)
-            assert row[-1] == f"{block['overall']['accuracy'] * 100:.1f}%"
+            assert sorted(row[:-2]) == sorted(expected)
+            assert row[-2] == f"{block['overall']['accuracy'] * 100:.1f}%"
+            rows = [r for r in report["results"] if r["variant"] == variant]
+            assert row[-1] == f"{sum(r['verdict'] is None for r in rows) / len(rows) * 100:.0f}%"
         for name, title in (("raw->id", "Raw→ID (empathy)"), ("raw->cot", "Raw→COT (understanding)")):
             overall = report["comparisons"][name]["*"]
             row = markdown_rows(text, f"{title}: change in accuracy, +gained/-lost items")[label]
@@ -172,8 +176,8 @@ def test_the_html_page_renders_every_cell_in_a_real_browser(three: dict[str, Any
     ).stdout
     body = re.search(r"<body[^>]*>", dom)
     assert body is not None
-    # 3 models x 12 columns, in 3 accuracy tables and 2 change tables
-    assert 'data-heatmap-cells="180"' in body.group(0)
+    # 3 models x 12 columns (and the no-verdict share), in 3 accuracy tables and 2 change tables
+    assert 'data-heatmap-cells="189"' in body.group(0)
 
 
 def test_reports_on_other_data_are_refused_in_one_line(reports: dict[str, Path]) -> None:
@@ -245,3 +249,84 @@ def test_the_fingerprint_is_the_datas_not_the_shuffles(tmp_path: Path) -> None:
     raw[first]["prompt"] = raw[first]["prompt"].replace("[User Question]", "[User Question] ", 1)
     (changed / "ID-Prompt.json").write_text(json.dumps(raw))
     assert load_source(changed).fingerprint() != sample.fingerprint()  # one prompt, one space
+
+
+def test_a_circular_run_stands_beside_the_plain_one_marked(reports: dict[str, Path]) -> None:
+    run = leaderboard(reports["other"], reports["other-circular"])
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.splitlines()[0].startswith("2 models on ")
+    assert sum(line.startswith("baseline:random [circular] ") for line in run.stdout.splitlines()) == 5
+
+
+def test_compare_marks_a_circular_run_beside_a_plain_one(reports: dict[str, Path]) -> None:
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "giebench_fixtures.cli",
+            "compare",
+            reports["other"],
+            reports["other-circular"],
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.startswith("compare baseline:random (other.json) -> baseline:random [circular] ")
+
+
+def test_figures_are_recomputed_from_the_results_not_taken_from_the_summary(
+    reports: dict[str, Path], tmp_path: Path
+) -> None:
+    report = json.loads(reports["judge-a"].read_text())
+    true_overall = report["summary"]["id"]["overall"]["accuracy"]
+    report["summary"]["id"]["overall"]["accuracy"] = 0.999  # a tampered summary
+    (tmp_path / "tampered.json").write_text(json.dumps(report))
+    run = leaderboard(tmp_path / "tampered.json", reports["judge-b"], "--markdown", tmp_path / "board.md")
+    assert run.returncode == 0, run.stderr
+    row = markdown_rows((tmp_path / "board.md").read_text(), "Accuracy, ID prompt")[report["model"]]
+    assert row[-2] == f"{true_overall * 100:.1f}%"
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda r: r.pop("summary"), "'summary' is missing or not an object"),
+        (lambda r: r["summary"]["id"]["overall"].update(accuracy=float("nan")), "it holds NaN"),
+        (lambda r: r.update(model=["judge"]), "'model' is missing or not a string"),
+        (lambda r: r["results"][0].update(verdict=1), "results[0] has a wrong type for 'verdict'"),
+    ],
+)
+def test_a_malformed_report_is_refused_in_one_line_naming_it(
+    reports: dict[str, Path], tmp_path: Path, change: Any, message: str
+) -> None:
+    report = json.loads(reports["judge-a"].read_text())
+    change(report)
+    (tmp_path / "malformed.json").write_text(json.dumps(report))
+    run = leaderboard(reports["judge-b"], tmp_path / "malformed.json")
+    assert run.returncode == 1
+    assert run.stdout == "" and "Traceback" not in run.stderr
+    assert len(run.stderr.strip().splitlines()) == 1
+    assert "malformed.json is not a giebench report" in run.stderr and message in run.stderr
+
+
+def test_the_items_covered_and_the_no_verdict_share_are_shown(
+    reports: dict[str, Path], tmp_path: Path
+) -> None:
+    paths = []
+    for judge in ("judge-a", "judge-b"):
+        report = json.loads(reports[judge].read_text())
+        report["results"] = [r for r in report["results"] if r["dimension"] == "Gender"]  # as -k Gender
+        if judge == "judge-b":
+            for row in report["results"]:
+                row["verdict"] = None  # a model that never wrote [[X]]
+        paths.append(tmp_path / f"{judge}.json")
+        paths[-1].write_text(json.dumps(report))
+    run = leaderboard(*paths, "--markdown", tmp_path / "board.md")
+    assert run.returncode == 0, run.stderr
+    covered = len({r["id"] for r in report["results"]})
+    items = len(json.loads((SAMPLE / "Raw-Prompt.json").read_text()))
+    assert run.stdout.splitlines()[0].startswith(f"2 models on sample ({covered} of {items} items;")
+    rows = markdown_rows((tmp_path / "board.md").read_text(), "Accuracy, ID prompt")
+    assert rows[report["model"]][-1] == "100%" and rows[report["model"]][-2] == "0.0%"

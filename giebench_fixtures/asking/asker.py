@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from giebench_fixtures.asking.cache import RESPONSES_FILE, ResponseCache, cache_key
 from giebench_fixtures.asking.completion import Completion, Model, Sampling
 from giebench_fixtures.asking.models import OpenAIChat
-from giebench_fixtures.asking.runner import Accounting, Progress, request_all
+from giebench_fixtures.asking.pacing import STOP
+from giebench_fixtures.asking.runner import INTERRUPTED, Accounting, Progress, request_all
 from giebench_fixtures.data.items import Item, Variant
 from giebench_fixtures.data.repository import cache_dir
 from giebench_fixtures.errors import EndpointError
@@ -124,7 +125,12 @@ class Asker:
         )
         try:
             return await request_all(
-                self.model, prompts, concurrency=self.concurrency, cache=cache, progress=progress
+                self.model,
+                prompts,
+                concurrency=self.concurrency,
+                cache=cache,
+                progress=progress,
+                timeout=self.timeout,
             )
         finally:
             await self.model.close()
@@ -139,6 +145,9 @@ class Asker:
         patience = self.timeout * (self.max_retries + 3) + 60  # retries, backoff, a parameter switch
         last_progress = time.monotonic()
         while missing:
+            if STOP.requested():
+                found.update((k, Completion(text=None, error=INTERRUPTED)) for k in missing)
+                break
             got = cache.get_many(missing)
             failed = cache.failures(missing)
             if "*" in failed:

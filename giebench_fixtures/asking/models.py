@@ -6,7 +6,8 @@ to any OpenAI-compatible endpoint through the ``openai`` client.
 
 Retrying is shared. The client retries what it knows (429, 5xx, timeouts, dropped
 connections; exponential backoff, ``Retry-After``/``retry-after-ms``), and every attempt
-is bounded as a whole, body included, by ``--request-timeout``. A 200 whose body is not a
+is bounded as a whole, body included, by ``--request-timeout``, counted from when it leaves
+the run's window of requests in flight (``pacing``), never while it waits there. A 200 whose body is not a
 usable completion (``replies.classify``) is retried here with backoff, within the same
 ``--max-retries``. Only a usable answer leaves as a ``Completion`` without an error.
 
@@ -30,6 +31,7 @@ from typing import Any
 
 from giebench_fixtures.asking.baselines import cue_judge
 from giebench_fixtures.asking.completion import BASELINE_PREFIX, Completion, Model, Sampling
+from giebench_fixtures.asking.pacing import Pacing
 from giebench_fixtures.asking.replies import (
     Answer,
     ServerError,
@@ -88,6 +90,7 @@ class OpenAIChat:
         self.timeout = timeout
         self.announce = announce or _to_stderr
         self.notes: list[str] = []  # what changed during the run, one line each
+        self.pacing: Pacing | None = None  # the run's window of attempts in flight, set by the runner
         # A local server (vLLM, Ollama, llama.cpp) needs no key; the client insists on one.
         self._has_key = bool(os.environ.get("OPENAI_API_KEY"))
         key = os.environ.get("OPENAI_API_KEY") or "no-key-set"
@@ -98,7 +101,7 @@ class OpenAIChat:
             base_url=base_url,
             max_retries=max_retries,
             timeout=timeout,
-            http_client=_deadline_http_client(timeout),
+            http_client=_deadline_http_client(timeout, lambda: self.pacing),
         )
         self._clients: dict[int, Any] = {max_retries: self._client}
         self.endpoint: str | None = public_endpoint(str(self._client.base_url))
@@ -192,6 +195,8 @@ class OpenAIChat:
             left -= 1
             await asyncio.sleep(_backoff(unusable))
             unusable += 1
+            if self.pacing is not None:
+                self.pacing.retries += 1
 
     def _client_with(self, retries: int) -> Any:
         """The client, allowed ``retries`` more retries (copies share one connection pool)."""
@@ -280,13 +285,14 @@ def _client_retry_after_limit() -> float:
     return float(getattr(constants, "MAX_RETRY_AFTER_DELAY", 60))
 
 
-def _deadline_http_client(deadline: float) -> Any:
-    """The openai client's own HTTP client, with every attempt bounded as a whole.
+def _deadline_http_client(deadline: float, pacing: Callable[[], Pacing | None]) -> Any:
+    """The openai client's own HTTP client, with every attempt paced and bounded as a whole.
 
     The HTTP library's read timeout restarts with every chunk, so a body trickling in a
-    byte at a time is never cut. Here each send, body included, gets ``deadline`` seconds;
-    running over raises the library's ReadTimeout, which the openai client retries like
-    any timeout.
+    byte at a time is never cut. Here each send, body included, gets ``deadline`` seconds
+    from when the run's window lets it go; running over raises the library's ReadTimeout,
+    which the openai client retries like any timeout. The window learns each attempt's
+    outcome: the client's own retries pass through it too.
     """
     import openai
 
@@ -295,9 +301,27 @@ def _deadline_http_client(deadline: float) -> Any:
         next(c for c in base.__mro__ if c.__name__ == "AsyncClient").__module__.split(".")[0]
     ]
     read_timeout: Any = library.ReadTimeout
+    any_timeout: Any = library.TimeoutException
 
     class DeadlineClient(base):  # type: ignore[misc]
         async def send(self, request: Any, **kwargs: Any) -> Any:
+            window = pacing()
+            if window is None:
+                return await self._send_within(request, **kwargs)
+            started = await window.acquire(retry=_attempts_of(request) > 1)
+            outcome = "error"
+            try:
+                response = await self._send_within(request, **kwargs)
+                status = response.status_code
+                outcome = "throttled" if status in (429, 503) else "ok" if status < 400 else "error"
+                return response
+            except any_timeout:
+                outcome = "timeout"
+                raise
+            finally:
+                window.release(started, outcome)
+
+        async def _send_within(self, request: Any, **kwargs: Any) -> Any:
             try:
                 async with asyncio.timeout(deadline):
                     return await super().send(request, **kwargs)

@@ -4,7 +4,11 @@ A run starts with one request at a time until the first reply that is not a refu
 answer, or a failure retrying may cure): an endpoint that refuses every request (a wrong
 parameter, a model that cannot take these prompts) is then found after a handful of
 requests instead of a full batch, and a reasoning model's one-time switch of parameters
-happens before the rest is sent.
+happens before the rest is sent. After that the number in flight follows the server
+(``pacing.Pacing``), up to ``--concurrency``.
+
+A stop (a signal, or the controller's marker under xdist) cancels what is in flight and
+sends nothing more: the prompts not answered come back as not asked.
 """
 
 from __future__ import annotations
@@ -20,10 +24,13 @@ from typing import Any, TextIO
 
 from giebench_fixtures.asking.cache import ResponseCache
 from giebench_fixtures.asking.completion import Completion, Model
+from giebench_fixtures.asking.models import OpenAIChat
+from giebench_fixtures.asking.pacing import STOP, Pacing
 from giebench_fixtures.errors import EndpointError
 
 # The same refusal on this many distinct prompts before any answer stops the run.
 REPEATED_REFUSALS = 3
+INTERRUPTED = "not asked: the run was interrupted"
 
 
 @dataclass
@@ -52,8 +59,8 @@ class Accounting:
 
 @dataclass
 class Progress:
-    """done/total, rate, retries and ETA: redrawn in place on a terminal, a line every
-    ``every`` seconds in a CI log."""
+    """done/total, retries, timeouts, requests in flight and ETA, from the first request on:
+    redrawn in place on a terminal, a line every ``every`` seconds in a CI log."""
 
     total: int
     label: str = "giebench"
@@ -62,6 +69,7 @@ class Progress:
     done: int = 0
     retries: int = 0
     failed: int = 0
+    pacing: Pacing | None = None
     started: float = field(default_factory=time.monotonic)
     _last: float = 0.0
 
@@ -69,22 +77,43 @@ class Progress:
         self.done += 1
         self.retries += completion.retries
         self.failed += completion.error is not None
+        self.show(final=self.done == self.total)
+
+    def show(self, *, final: bool = False) -> None:
+        """Draw the line if it is due (or ``final``)."""
         now = time.monotonic()
         interactive = self.stream.isatty()
-        if self.done == self.total or now - self._last >= (0.2 if interactive else self.every):
-            self._last = now
-            self.stream.write(("\r" if interactive else "") + self.line(now) + ("" if interactive else "\n"))
-            if interactive and self.done == self.total:
-                self.stream.write("\n")
-            self.stream.flush()
+        if not final and self._last and now - self._last < (0.2 if interactive else self.every):
+            return
+        self._last = now
+        self.stream.write(
+            ("\r\x1b[K" if interactive else "") + self.line(now) + ("" if interactive else "\n")
+        )
+        if interactive and final:
+            self.stream.write("\n")
+        self.stream.flush()
+
+    async def keep_showing(self) -> None:
+        """Redraw while requests are out, so a slow server still shows signs of life."""
+        interval = 0.2 if self.stream.isatty() else self.every
+        while True:
+            self.show()
+            await asyncio.sleep(interval)
 
     def line(self, now: float) -> str:
         elapsed = max(now - self.started, 1e-9)
         rate = self.done / elapsed
-        eta = (self.total - self.done) / rate if rate else 0.0
+        eta = f"ETA {(self.total - self.done) / rate:.0f}s" if rate else "ETA ?"
+        retries, timeouts, flight = self.retries, 0, ""
+        if self.pacing is not None:
+            retries = max(retries, self.pacing.retries)
+            timeouts = self.pacing.timeouts
+            flight = (
+                f"{self.pacing.in_flight} in flight (at most {self.pacing.limit} of {self.pacing.ceiling}), "
+            )
         return (
-            f"{self.label}: {self.done}/{self.total} requests, {rate:.1f}/s, "
-            f"{self.retries} retries, {self.failed} failed, ETA {eta:.0f}s"
+            f"{self.label}: {self.done}/{self.total} requests, {flight}{rate:.1f}/s, "
+            f"{retries} retries, {timeouts} timeouts, {self.failed} failed, {eta}"
         )
 
 
@@ -95,14 +124,22 @@ async def request_all(
     concurrency: int,
     cache: ResponseCache | None,
     progress: Progress | None = None,
+    timeout: float = 120.0,
 ) -> tuple[dict[str, Completion], Accounting]:
-    """Complete every prompt (cache key -> prompt), at most ``concurrency`` in flight.
+    """Complete every prompt (cache key -> prompt), at most ``concurrency`` in flight
+    (fewer while the server shows it cannot take more; ``timeout`` is its per-attempt deadline).
 
     Each usable answer is written to the cache as it arrives; failures are noted for this
     run only. An EndpointError (bad key, unknown model, the same refusal on the first few
-    prompts) cancels everything and is raised at once.
+    prompts) cancels everything and is raised at once. A stop (``pacing.STOP``) cancels
+    everything too; the prompts not answered then come back as not asked.
     """
     accounting = Accounting()
+    pacing = Pacing(concurrency, timeout)
+    if isinstance(model, OpenAIChat):
+        model.pacing = pacing
+    if progress is not None:
+        progress.pacing = pacing
     started = time.monotonic()
     gate = asyncio.Semaphore(max(1, concurrency))
     opened = asyncio.Event()  # set at the first reply that is not a refusal: then full concurrency
@@ -168,14 +205,31 @@ async def request_all(
             completion = await ask(prompt)
         settle(key, completion)
 
+    async def watch_for_stop() -> None:
+        while not STOP.requested():
+            await asyncio.sleep(0.05)
+
     tasks = [asyncio.ensure_future(one(k, p)) for k, p in prompts.items()]
+    helpers = [asyncio.ensure_future(watch_for_stop())]
+    if progress is not None:
+        helpers.append(asyncio.ensure_future(progress.keep_showing()))
     try:
-        await asyncio.gather(*tasks)
+        everything: asyncio.Future[list[None]] = asyncio.gather(*tasks)
+        stop_watch: asyncio.Future[Any] = helpers[0]
+        done, _ = await asyncio.wait([everything, stop_watch], return_when=asyncio.FIRST_COMPLETED)
+        if everything in done:
+            everything.result()  # an EndpointError stops the run here
     except EndpointError:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
         raise
     finally:
+        for task in [*tasks, *helpers]:
+            task.cancel()
+        await asyncio.gather(*tasks, *helpers, return_exceptions=True)
         accounting.seconds = time.monotonic() - started
+        if isinstance(model, OpenAIChat):
+            model.pacing = None
+    for key in prompts.keys() - results.keys():
+        results[key] = Completion(text=None, error=INTERRUPTED, endpoint=model.endpoint)
+    if progress is not None and progress.done < progress.total:
+        progress.show(final=True)  # interrupted: the last line says how far it got
     return results, accounting

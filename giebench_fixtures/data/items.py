@@ -6,6 +6,7 @@ Loading a source folder is ``loading``; this module holds what every stage share
 from __future__ import annotations
 
 import hashlib
+import itertools
 import random
 import re
 import string
@@ -14,6 +15,8 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
+
+from giebench_fixtures.errors import DataError
 
 LETTERS = ("A", "B", "C", "D")
 
@@ -75,7 +78,7 @@ _END = "[The End of Assistant {}'s Answer]"
 # Between two answers: the end marker of one and the start marker of the next, nothing else.
 _SEPARATORS = {
     (a, b): re.compile(rf"\s*{re.escape(_END.format(a))}\s*{re.escape(_START.format(b))}\n?")
-    for a, b in zip(LETTERS, LETTERS[1:], strict=False)
+    for a, b in itertools.pairwise(LETTERS)
 }
 _LAST_END = re.compile(rf"\s*{re.escape(_END.format(LETTERS[-1]))}")
 _BELONGS = re.compile(r"belongs to the\s+[\"“'‘]?(?P<name>[^\"”’.\n]+?)[\"”'’]?\s+group", re.I)
@@ -258,7 +261,7 @@ def reordered(item: Item, order: list[int]) -> Item:
     keeps every other character, and the correct letter follows its answer."""
     spans = answer_spans(item.prompt)
     if spans is None:
-        raise DataError(f"item {item.key}: the four answers were not found in its {item.variant} prompt")
+        raise DataError([f"item {item.key}: the four answers were not found in its {item.variant} prompt"])
     bodies = [item.prompt[lo:hi] for lo, hi in spans[1:]]
     pieces, cursor = [], 0
     for slot, (lo, hi) in enumerate(spans[1:]):

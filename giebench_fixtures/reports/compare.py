@@ -10,99 +10,19 @@ rarely reaches significance: a drop there is a lead to look at, not a verdict.
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from giebench_fixtures.data.items import DIMENSIONS
 from giebench_fixtures.errors import GiebenchError
 from giebench_fixtures.judging.metrics import Change
 from giebench_fixtures.judging.stats import mcnemar_exact
+from giebench_fixtures.reports.loaded import LoadedReport, load_report, row_right, run_marks
 
-REPORT_HINT = "expected a JSON report written by: pytest tests_bench --giebench-report=PATH"
-ROW_FIELDS: dict[str, tuple[type, ...]] = {
-    "id": (str,),
-    "variant": (str,),
-    "dimension": (str,),
-    "identity": (str,),
-    "correct": (str,),
-    "verdict": (str, type(None)),
-    "evaluated": (bool,),
-}
 VARIANT_ORDER = ("raw", "id", "cot")
 ALL = "*"  # the dimension or identity of a group that pools them all
-
-
-@dataclass(frozen=True)
-class LoadedReport:
-    """A giebench JSON report read from a file, with its results checked."""
-
-    path: Path
-    data: Mapping[str, Any]
-
-    @property
-    def model(self) -> str:
-        return str(self.data.get("model", "?"))
-
-    @property
-    def dataset(self) -> Mapping[str, Any]:
-        dataset = self.data.get("dataset")
-        return dataset if isinstance(dataset, Mapping) else {}
-
-    @property
-    def rows(self) -> list[Mapping[str, Any]]:
-        return list(self.data["results"])
-
-
-def load_report(path: Path | str) -> LoadedReport:
-    """Read and check a report; any problem is one GiebenchError naming the file."""
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise GiebenchError(f"{path}: no such file; {REPORT_HINT}") from None
-    except UnicodeDecodeError:
-        raise GiebenchError(f"{path} is not a text file; {REPORT_HINT}") from None
-    except OSError as exc:
-        raise GiebenchError(f"{path}: cannot read it ({exc.strerror or exc})") from None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise GiebenchError(
-            f"{path} is not JSON ({exc.msg} at line {exc.lineno}, column {exc.colno}); {REPORT_HINT}"
-        ) from None
-    if not isinstance(data, dict) or not isinstance(data.get("results"), list):
-        raise GiebenchError(f"{path} is not a giebench report (it has no 'results' list); {REPORT_HINT}")
-    problems = _row_problems(data["results"])
-    if problems:
-        more = f" (and {len(problems) - 3} more)" if len(problems) > 3 else ""
-        raise GiebenchError(
-            f"{path} is not a giebench report: {'; '.join(problems[:3])}{more}; {REPORT_HINT}"
-        )
-    return LoadedReport(path, data)
-
-
-def _row_problems(rows: Sequence[Any]) -> list[str]:
-    problems: list[str] = []
-    seen: set[tuple[str, str]] = set()
-    for index, row in enumerate(rows):
-        if not isinstance(row, dict):
-            problems.append(f"results[{index}] is not an object")
-            continue
-        missing = [k for k in ROW_FIELDS if k not in row]
-        wrong = [k for k, types in ROW_FIELDS.items() if k in row and not isinstance(row[k], types)]
-        if missing:
-            problems.append(f"results[{index}] lacks {', '.join(repr(k) for k in missing)}")
-        elif wrong:
-            problems.append(f"results[{index}] has a wrong type for {', '.join(repr(k) for k in wrong)}")
-        elif (row["id"], row["variant"]) in seen:
-            problems.append(f"results[{index}] repeats item {row['id']!r} ({row['variant']})")
-        else:
-            seen.add((row["id"], row["variant"]))
-    return problems
 
 
 @dataclass(frozen=True)
@@ -228,8 +148,8 @@ def compare_reports(old: LoadedReport, new: LoadedReport, alpha: float = 0.05) -
     counts: dict[tuple[str, str, str], list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0])
     for key in shared:
         before, after = old_rows[key], new_rows[key]
-        old_right = before["verdict"] == before["correct"]
-        new_right = after["verdict"] == after["correct"]
+        old_right = row_right(before)
+        new_right = row_right(after)
         variant, dimension, identity = key[1], before["dimension"], before["identity"]
         for group in ((dimension, identity), (dimension, ALL), (ALL, ALL)):
             c = counts[(*group, variant)]
@@ -315,8 +235,8 @@ def header_line(comparison: Comparison) -> str:
     old_source, new_source = old.dataset.get("source", "?"), new.dataset.get("source", "?")
     source = old_source if old_source == new_source else f"{old_source} vs {new_source}"
     return (
-        f"compare {old.model} ({old.path.name}) -> {new.model} ({new.path.name}) "
-        f"on {source}: {comparison.paired} items paired"
+        f"compare {old.model}{run_marks(old.data)} ({old.path.name}) -> "
+        f"{new.model}{run_marks(new.data)} ({new.path.name}) on {source}: {comparison.paired} items paired"
     )
 
 
@@ -444,3 +364,6 @@ def markdown(comparison: Comparison) -> str:
     if closing:
         out += ["", *closing]
     return "\n".join(out) + "\n"
+
+
+__all__ = ["LoadedReport", "compare_reports", "load_report", "markdown", "terminal_lines"]

@@ -5,8 +5,11 @@ accuracy), then the Raw->ID and Raw->COT tables with each cell as the paper writ
 (``+43.8% +473/-36``): in the terminal, in Markdown and in a self-contained HTML page in the
 run report's heat-map style. Reports stand side by side only when they were made on the same
 data (``dataset.fingerprint``: the same items, prompts and answers), on the same selection of
-items, and read by the same verdict rule; otherwise the command refuses in one line. On the
-GIEBench release the paper's own 23 models are placed beside them (``paper.py``).
+items, and read by the same verdict rule; otherwise the command refuses in one line. Plain,
+--shuffle-answers and --circular runs of the same data stand side by side, each marked. Every
+figure is recomputed from the reports' ``results`` (a report's ``summary`` is not trusted), and
+each accuracy table says the share of answers with no verdict. On the GIEBench release the
+paper's own 23 models are placed beside them (``paper.py``).
 """
 
 from __future__ import annotations
@@ -19,12 +22,11 @@ from pathlib import Path
 from typing import Any
 
 from giebench_fixtures.errors import GiebenchError
+from giebench_fixtures.judging.metrics import Outcome, comparisons, summarize
 from giebench_fixtures.judging.verdicts import UNRECORDED_RULE
-from giebench_fixtures.reports.compare import LoadedReport, load_report
 from giebench_fixtures.reports.html import GridCell, heat_grid, html_page
-from giebench_fixtures.reports.paper import (
-    COLUMNS as PAPER_COLUMNS,
-)
+from giebench_fixtures.reports.loaded import LoadedReport, load_report, run_marks
+from giebench_fixtures.reports.paper import COLUMNS as PAPER_COLUMNS
 from giebench_fixtures.reports.paper import (
     COMPARISON_TITLES,
     COMPARISONS,
@@ -39,6 +41,7 @@ from giebench_fixtures.reports.paper import (
 from giebench_fixtures.reports.report import dimension_order
 
 VARIANT_TITLES = {"raw": "Raw", "id": "ID", "cot": "COT"}
+NO_VERDICT = "no-verdict"  # the accuracy tables' last column: answers with no [[X]] in them
 STEP_SUMMARY_LIMIT = 1000 * 1024  # GitHub's job summary takes at most 1 MiB
 
 
@@ -70,7 +73,7 @@ def build(reports: Sequence[LoadedReport]) -> Leaderboard:
     if refusal:
         raise GiebenchError(refusal)
     labels = _labels(reports)
-    data = [r.data for r in reports]
+    data: list[Mapping[str, Any]] = [recomputed(r.data) for r in reports]
     dims = dimension_order({d for r in data for block in r["summary"].values() for d in block["dimensions"]})
     columns = [*dims, "Overall"]
     tables = [
@@ -84,9 +87,11 @@ def build(reports: Sequence[LoadedReport]) -> Leaderboard:
         if any(c in r["comparisons"] for r in data)
     ]
     first = data[0]["dataset"]
+    covered = len({row["id"] for row in data[0]["results"]})
+    items = f"{first['items']} items" if covered >= first["items"] else f"{covered} of {first['items']} items"
     board = Leaderboard(
         labels=labels,
-        data=f"{first['source']} ({first['items']} items; {first.get('note', '')}), "
+        data=f"{first['source']} ({items}; {first.get('note', '')}), "
         f"data fingerprint {first['fingerprint'][:12]}",
         verdict_rule=data[0].get("verdict_rule", UNRECORDED_RULE),
         tables=tables,
@@ -100,6 +105,32 @@ def build(reports: Sequence[LoadedReport]) -> Leaderboard:
             )
     _add_paper(board, labels, data)
     return board
+
+
+def recomputed(report: Mapping[str, Any]) -> dict[str, Any]:
+    """The report with its summary and Raw->ID/COT changes computed again from its results."""
+    outcomes = [_outcome(row) for row in report["results"]]
+    changes = {
+        name: {dim: change.as_dict() for dim, change in by_dim.items()}
+        for name, by_dim in comparisons(outcomes).items()
+    }
+    return {**report, "summary": summarize(outcomes), "comparisons": changes}
+
+
+def _outcome(row: Mapping[str, Any]) -> Outcome:
+    error = None if row["evaluated"] else str(row.get("error") or "not evaluated")
+    rotations = row.get("rotations")
+    return Outcome(
+        key=row["id"],
+        variant=row["variant"],
+        dimension=row["dimension"],
+        identity=row["identity"],
+        correct=row["correct"],
+        verdict=row["verdict"],
+        response=None,
+        error=error,
+        rotations=tuple(rotations) if isinstance(rotations, list) else (),
+    )
 
 
 def incomparable(reports: Sequence[LoadedReport]) -> str | None:
@@ -141,15 +172,7 @@ def _rule_text(report: LoadedReport) -> str:
 
 
 def _labels(reports: Sequence[LoadedReport]) -> list[str]:
-    labels = []
-    for r in reports:
-        label = str(r.data["model"])
-        seed = r.data["dataset"].get("answers_shuffled_with_seed")
-        if seed is not None:
-            label += f" [answers shuffled, seed {seed}]"
-        if r.data.get("circular"):
-            label += " [circular]"
-        labels.append(label)
+    labels = [str(r.data["model"]) + run_marks(r.data) for r in reports]
     return [
         f"{label} ({r.path.name})" if labels.count(label) > 1 else label
         for label, r in zip(labels, reports, strict=True)
@@ -162,6 +185,7 @@ def _accuracy_table(
     rows, shades = [], []
     for label, report in zip(labels, data, strict=True):
         block = report["summary"].get(variant)
+        silent = _no_verdict_share(report, variant)
         values: list[float | None] = []
         for column in columns:
             stats = (
@@ -172,9 +196,19 @@ def _accuracy_table(
                 else block["dimensions"].get(column)
             )
             values.append(stats["accuracy"] if stats and stats["n"] else None)
-        rows.append((label, [f"{v * 100:.1f}%" if v is not None else "-" for v in values]))
-        shades.append(values)
-    return Table(f"Accuracy, {VARIANT_TITLES[variant]} prompt", columns, rows, shades)
+        cells = [f"{v * 100:.1f}%" if v is not None else "-" for v in values]
+        rows.append((label, [*cells, f"{silent * 100:.0f}%" if silent is not None else "-"]))
+        shades.append([*values, None if silent is None else 1 - silent])
+    return Table(f"Accuracy, {VARIANT_TITLES[variant]} prompt", [*columns, NO_VERDICT], rows, shades)
+
+
+def _no_verdict_share(report: Mapping[str, Any], variant: str) -> float | None:
+    """Of the evaluated answers, the share with no verdict in them (counted wrong): a model
+    that never writes [[X]] shows here, not as a model that picks wrong."""
+    rows = [r for r in report["results"] if r["variant"] == variant and r["evaluated"]]
+    if not rows:
+        return None
+    return sum(1 for r in rows if r["verdict"] is None) / len(rows)
 
 
 def _change_shade(points: float) -> float:
