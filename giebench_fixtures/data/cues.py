@@ -110,6 +110,30 @@ def longest(question: str, answers: Sequence[str]) -> frozenset[str]:
     return by_score([len(a) for a in answers])
 
 
+def second_longest(question: str, answers: Sequence[str]) -> frozenset[str]:
+    """The answer ranked second by length: what a writer padding one wrong answer past the key
+    leaves behind."""
+    lengths = [len(a) for a in answers]
+    second = sorted(set(lengths), reverse=True)[1:2]
+    return by_score([1 if second and n == second[0] else 0 for n in lengths])
+
+
+def length_lead(question: str, answers: Sequence[str]) -> frozenset[str]:
+    """The longest answer if it leads the next by 10 or more words, else the second-longest."""
+    counts = sorted((len(words(a)) for a in answers), reverse=True)
+    if counts[0] - counts[1] >= 10:
+        return longest_words(question, answers)
+    return second_longest(question, answers)
+
+
+def semicolon(question: str, answers: Sequence[str]) -> frozenset[str]:
+    return having([";" in a for a in answers])
+
+
+def dash(question: str, answers: Sequence[str]) -> frozenset[str]:
+    return having(["—" in a or "–" in a or " - " in a for a in answers])
+
+
 def shortest(question: str, answers: Sequence[str]) -> frozenset[str]:
     return by_score([len(a) for a in answers], highest=False)
 
@@ -345,6 +369,10 @@ def cues_for(identities: Iterable[str] = KNOWN_IDENTITIES) -> tuple[Cue, ...]:
         Cue("shortest", "the shortest answer in characters", shortest),
         Cue("longest-words", "the longest answer in words", longest_words),
         Cue("shortest-words", "the shortest answer in words", shortest_words),
+        Cue("second-longest", "the second-longest answer in characters", second_longest),
+        Cue("length-lead", "the longest if it leads by 10+ words, else the second-longest", length_lead),
+        Cue("semicolon", "the answers holding a semicolon", semicolon),
+        Cue("dash", "the answers holding a dash (em, en, or spaced hyphen)", dash),
         Cue("opener", "the answers that open with a bare Yes or No", opener),
         Cue("opener-other", "the answers that do not open with a bare Yes or No", opener_other),
         Cue("opener-longest", "the longest of the answers opening with a bare Yes or No", opener_longest),
