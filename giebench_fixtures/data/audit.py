@@ -14,19 +14,17 @@ Tied picks share the credit: a cue that picks two letters, one of them right, ea
 from __future__ import annotations
 
 import math
-import re
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+from giebench_fixtures.data.cues import CHANCE, CUES, SIGNIFICANCE, AuditItem, Cue
 from giebench_fixtures.data.items import DIMENSIONS, LETTERS, Dataset, Variant
 from giebench_fixtures.data.loading import DimensionNames, read_json_object
 from giebench_fixtures.errors import DataError
-from giebench_fixtures.data.cues import AuditItem, CHANCE, CUES, Cue, SIGNIFICANCE
-
 
 # --- statistics: the exact null distribution of shared credit ---------------------------------
 

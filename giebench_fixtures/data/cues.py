@@ -7,18 +7,11 @@ against chance; ``--model=baseline:CUE`` (``asking/baselines.py``) runs one as a
 
 from __future__ import annotations
 
-import math
 import re
-from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
-from fractions import Fraction
-from pathlib import Path
-from typing import Any
+from dataclasses import dataclass
 
-from giebench_fixtures.data.items import DIMENSIONS, LETTERS, Dataset, Variant
-from giebench_fixtures.data.loading import DimensionNames, read_json_object
-from giebench_fixtures.errors import DataError
+from giebench_fixtures.data.items import LETTERS
 
 CHANCE = 0.25
 # A cue is called a shortcut when it beats chance at this level, Bonferroni-corrected over the

@@ -5,22 +5,15 @@ Loading a source folder is ``loading``; this module holds what every stage share
 
 from __future__ import annotations
 
-import codecs
-import difflib
 import hashlib
-import json
 import random
 import re
 import string
-import tomllib
-from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
-
-from giebench_fixtures.errors import DataError
 
 LETTERS = ("A", "B", "C", "D")
 

@@ -10,22 +10,27 @@ from __future__ import annotations
 
 import codecs
 import difflib
-import hashlib
 import json
-import random
-import re
-import string
 import tomllib
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from giebench_fixtures.data.items import (
+    DIMENSION_ALIASES,
+    DIMENSIONS,
+    IDENTITY_ALIASES,
+    LETTERS,
+    VARIANTS,
+    Dataset,
+    Item,
+    Variant,
+    identity_in_prompt,
+    parse_prompt,
+)
 from giebench_fixtures.errors import DataError
-
-from giebench_fixtures.data.items import DIMENSIONS, DIMENSION_ALIASES, Dataset, IDENTITY_ALIASES, Item, LETTERS, VARIANTS, Variant, identity_in_prompt, parse_prompt
 
 DIMENSIONS_FILE = "dimensions.toml"
 
@@ -313,5 +318,3 @@ def _consistency_warnings(folder: Path, items: Mapping[Variant, Mapping[str, Ite
                     f"{other.correct}/{other.dimension} differ from Raw's {raw.correct}/{raw.dimension}"
                 )
     return warnings
-
-

@@ -17,8 +17,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from giebench_fixtures.data.repository import cache_dir
 from giebench_fixtures.data.items import Variant
+from giebench_fixtures.data.repository import cache_dir
 from giebench_fixtures.errors import ReleaseError
 
 RELEASE_URL_ENV = "GIEBENCH_RELEASE_URL"
