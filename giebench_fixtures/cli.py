@@ -140,6 +140,7 @@ def _audit(args: argparse.Namespace) -> int:
     from fractions import Fraction
 
     from giebench_fixtures.data import audit, cues
+    from giebench_fixtures.data.answer_model import cross_validated, model_line
 
     bar = None if args.max_cue is None else _max_cue(args.max_cue)
     files = [Path(s) for s in args.source if Path(s).is_file()]
@@ -170,15 +171,25 @@ def _audit(args: argparse.Namespace) -> int:
     )
     for line in audit.audit_lines(results, audit.dimensions_in_order(items), about):
         print(line)
+    print()
+    print(audit.coverage(items).line())
+    model = cross_validated(items)
+    print(model_line(model))
     if bar is None:
         return 0
-    above = audit.cues_above(results, Fraction(bar))
+    above = [f"{r.cue.name} {r.accuracy:.2f}" for r in audit.cues_above(results, Fraction(bar))]
+    if model is not None and model.folds and model.accuracy > float(Fraction(bar)):
+        above.append(f"answer-only model {model.accuracy:.2f}")
     print()
     if above:
-        listing = ", ".join(f"{r.cue.name} {r.accuracy:.2f}" for r in above)
-        print(f"--max-cue {args.max_cue}: {len(above)} cue(s) above it: {listing}")
+        print(f"--max-cue {args.max_cue}: {len(above)} above it: {', '.join(above)}")
         return 1
-    print(f"--max-cue {args.max_cue}: every cue at or below it")
+    if model is None or not model.folds:
+        print(
+            f"--max-cue {args.max_cue}: every cue at or below it; the answer-only model not judged"
+        )
+        return 1
+    print(f"--max-cue {args.max_cue}: every cue and the answer-only model at or below it")
     return 0
 
 

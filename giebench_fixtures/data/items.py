@@ -9,6 +9,7 @@ import hashlib
 import random
 import re
 import string
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
@@ -271,4 +272,3 @@ def swap_sets(items: Iterable[AskedT]) -> list[list[AskedT]]:
 
 def _keyed_text(item: Asked) -> str:
     return item.answers[LETTERS.index(item.correct)] if item.correct in LETTERS else item.correct
-

@@ -93,18 +93,7 @@ def answer_orders(sets: Sequence[Mapping[str, Any]]) -> list[tuple[int, ...]]:
     chosen = []
     for spec in sets:
         answers = spec["answers"]
-
-        def cost(order: tuple[int, ...]) -> tuple[int, int, str]:
-            dims: dict[str, Counter[int]] = {}
-            ids: dict[str, Counter[int]] = {}
-            for slot, index in enumerate(order):
-                answer = answers[index]
-                dims.setdefault(answer["dimension"], Counter(by_dimension[answer["dimension"]]))[slot] += 1
-                ids.setdefault(answer["identity"], Counter(by_identity[answer["identity"]]))[slot] += 1
-            tie = hashlib.sha256(f"{spec['set']}:{order}".encode()).hexdigest()
-            return _spread(dims.values()), _spread(ids.values()), tie
-
-        best = min(_ORDERS, key=cost)
+        best = min(_ORDERS, key=lambda order: _cost(spec["set"], answers, order, by_dimension, by_identity))
         for slot, index in enumerate(best):
             by_dimension[answers[index]["dimension"]][slot] += 1
             by_identity[answers[index]["identity"]][slot] += 1
@@ -112,9 +101,29 @@ def answer_orders(sets: Sequence[Mapping[str, Any]]) -> list[tuple[int, ...]]:
     return chosen
 
 
+def _cost(
+    name: str,
+    answers: Sequence[Mapping[str, Any]],
+    order: tuple[int, ...],
+    by_dimension: Mapping[str, Counter[int]],
+    by_identity: Mapping[str, Counter[int]],
+) -> tuple[int, int, str]:
+    """How uneven the letters would be with this order: dimensions first, then identities."""
+    dims: dict[str, Counter[int]] = {}
+    ids: dict[str, Counter[int]] = {}
+    for slot, index in enumerate(order):
+        answer = answers[index]
+        dims.setdefault(answer["dimension"], Counter(by_dimension.get(answer["dimension"])))[slot] += 1
+        ids.setdefault(answer["identity"], Counter(by_identity.get(answer["identity"])))[slot] += 1
+    tie = hashlib.sha256(f"{name}:{order}".encode()).hexdigest()
+    return _spread(dims.values()), _spread(ids.values()), tie
+
+
 def _spread(counters: Any) -> int:
     """How far letter counts are from even: the sum of (max - min) over the counters."""
-    return sum(max(c[s] for s in range(len(LETTERS))) - min(c[s] for s in range(len(LETTERS))) for c in counters)
+    return sum(
+        max(c[s] for s in range(len(LETTERS))) - min(c[s] for s in range(len(LETTERS))) for c in counters
+    )
 
 
 def slug(name: str) -> str:
