@@ -7,6 +7,7 @@ against chance; ``--model=baseline:CUE`` (``asking/baselines.py``) runs one as a
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -75,6 +76,7 @@ def words(text: str) -> list[str]:
     return [w.lower() for w in _TOKEN.findall(text)]
 
 
+@functools.lru_cache(maxsize=65536)  # the audit asks for the same answers' words many times
 def content_words(text: str) -> frozenset[str]:
     """Distinct words that carry meaning: no stop words, possessives and plain plurals folded."""
     folded = set()
@@ -344,10 +346,20 @@ def group_pattern(identities: Iterable[str]) -> re.Pattern[str]:
 
 def names_group_cue(identities: Iterable[str]) -> Picker:
     """The cue that picks the answers naming any identity of the list, or a group word."""
-    pattern = group_pattern(identities)
+    names = list(identities)
+    pattern = group_pattern(names)
+    # Every match starts with the first word of some phrase: answers holding none of those
+    # words skip the (slow, many-alternative) pattern.
+    phrases = set(GROUP_WORDS).union(*(name_forms(n) for n in names))
+    first_words = {re.split(r"\W+", p)[0] for p in phrases}
 
     def names_group(question: str, answers: Sequence[str]) -> frozenset[str]:
-        return having([pattern.search(a) is not None for a in answers])
+        return having(
+            [
+                not first_words.isdisjoint(re.split(r"\W+", a.lower())) and pattern.search(a) is not None
+                for a in answers
+            ]
+        )
 
     return names_group
 
