@@ -177,20 +177,20 @@ def _audit(args: argparse.Namespace) -> int:
     print(model_line(model))
     if bar is None:
         return 0
-    above = [f"{r.cue.name} {r.accuracy:.2f}" for r in audit.cues_above(results, Fraction(bar))]
-    if model is not None and model.folds and model.accuracy > float(Fraction(bar)):
-        above.append(f"answer-only model {model.accuracy:.2f}")
-    print()
+    above = audit.cues_above(results, Fraction(bar))
+    lines = []
     if above:
-        print(f"--max-cue {args.max_cue}: {len(above)} above it: {', '.join(above)}")
-        return 1
+        listing = ", ".join(f"{r.cue.name} {r.accuracy:.2f}" for r in above)
+        lines.append(f"--max-cue {args.max_cue}: {len(above)} cue(s) above it: {listing}")
     if model is None or not model.folds:
-        print(
-            f"--max-cue {args.max_cue}: every cue at or below it; the answer-only model not judged"
-        )
-        return 1
-    print(f"--max-cue {args.max_cue}: every cue and the answer-only model at or below it")
-    return 0
+        lines.append(f"--max-cue {args.max_cue}: the answer-only model was not judged, so this is no pass")
+    elif model.accuracy > float(Fraction(bar)):
+        lines.append(f"--max-cue {args.max_cue}: the answer-only model is above it: {model.accuracy:.2f}")
+    print()
+    print(
+        "\n".join(lines or [f"--max-cue {args.max_cue}: every cue and the answer-only model at or below it"])
+    )
+    return 1 if lines else 0
 
 
 def _max_cue(text: str) -> str:
