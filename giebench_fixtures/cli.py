@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from collections import Counter
 from collections.abc import Sequence
@@ -163,6 +164,7 @@ def _audit(args: argparse.Namespace) -> int:
     from fractions import Fraction
 
     from giebench_fixtures.data import audit, cues
+    from giebench_fixtures.data.answer_model import cross_validated, model_line
 
     bar = None if args.max_cue is None else _max_cue(args.max_cue)
     files = [Path(s) for s in args.source if Path(s).is_file()]
@@ -193,16 +195,26 @@ def _audit(args: argparse.Namespace) -> int:
     )
     for line in audit.audit_lines(results, audit.dimensions_in_order(items), about):
         print(line)
+    print()
+    print(audit.coverage(items).line())
+    model = cross_validated(items)
+    print(model_line(model))
     if bar is None:
         return 0
     above = audit.cues_above(results, Fraction(bar))
-    print()
+    lines = []
     if above:
         listing = ", ".join(f"{r.cue.name} {r.accuracy:.2f}" for r in above)
-        print(f"--max-cue {args.max_cue}: {len(above)} cue(s) above it: {listing}")
-        return 1
-    print(f"--max-cue {args.max_cue}: every cue at or below it")
-    return 0
+        lines.append(f"--max-cue {args.max_cue}: {len(above)} cue(s) above it: {listing}")
+    if model is None or not model.folds:
+        lines.append(f"--max-cue {args.max_cue}: the answer-only model was not judged, so this is no pass")
+    elif model.accuracy > float(Fraction(bar)):
+        lines.append(f"--max-cue {args.max_cue}: the answer-only model is above it: {model.accuracy:.2f}")
+    print()
+    print(
+        "\n".join(lines or [f"--max-cue {args.max_cue}: every cue and the answer-only model at or below it"])
+    )
+    return 1 if lines else 0
 
 
 def _max_cue(text: str) -> str:
@@ -216,6 +228,8 @@ def _max_cue(text: str) -> str:
 
 
 def stats_lines(dataset: Dataset) -> list[str]:
+    from giebench_fixtures.data.items import swap_sets
+
     """The identity table of the paper for a source, letter balance and validation."""
     info = dataset.describe()
     lines = [
@@ -223,13 +237,27 @@ def stats_lines(dataset: Dataset) -> list[str]:
         f"folder: {info['path']}",
         f"{info['items']} items, {info['dimensions']} dimensions, {info['identities']} identities",
         "",
-        f"{'dimension':<12} {'items':>5}  identities (items)",
+        f"{'dimension':<12} {'items':>5}  {'right A/B/C/D':<15}  identities (items)",
     ]
     raw = dataset.items[VARIANTS[0]]
     for dim in dataset.dimensions():
         per_identity = Counter(i.identity for i in raw.values() if i.dimension == dim)
         listing = ", ".join(f"{name} ({n})" for name, n in sorted(per_identity.items()))
-        lines.append(f"{dim:<12} {sum(per_identity.values()):>5}  {listing}")
+        right = Counter(i.correct for i in raw.values() if i.dimension == dim)
+        shares = "/".join(f"{100 * right[k] / (sum(right.values()) or 1):.0f}" for k in LETTERS)
+        lines.append(f"{dim:<12} {sum(per_identity.values()):>5}  {shares + ' %':<15}  {listing}")
+    lines.append("")
+    sets = swap_sets(raw.values())
+    complete = sum(1 for group in sets if len({i.correct for i in group}) == len(LETTERS))
+    lines.append(
+        f"swap sets (items sharing one Raw prompt, keyed to different answers): {len(sets)}, "
+        f"{complete} with every answer keyed once; {sum(len(g) for g in sets)} of {len(raw)} items in sets"
+    )
+    naming = [i.key for i in raw.values() if _names_identity(i.identity, [i.question, *i.answers])]
+    lines.append(
+        f"Raw prompts that name their item's identity: {len(naming)}"
+        + (f" ({', '.join(naming[:5])}{', ...' if len(naming) > 5 else ''})" if naming else "")
+    )
     lines.append("")
     for variant in VARIANTS:
         letters = Counter(i.correct for i in dataset.items[variant].values())
@@ -240,6 +268,13 @@ def stats_lines(dataset: Dataset) -> list[str]:
     lines.append("validation: OK" + (f", {len(dataset.warnings)} warning(s):" if dataset.warnings else ""))
     lines.extend(f"  - {w}" for w in dataset.warnings)
     return lines
+
+
+def _names_identity(identity: str, texts: Sequence[str]) -> bool:
+    from giebench_fixtures.data.cues import name_forms
+
+    text = " ".join(texts)
+    return any(re.search(rf"\b{re.escape(form)}\b", text, re.I) for form in name_forms(identity))
 
 
 def _plan(args: argparse.Namespace) -> int:

@@ -18,7 +18,7 @@ from giebench_fixtures.asking.completion import Completion, Model, Sampling
 from giebench_fixtures.asking.models import make_model
 from giebench_fixtures.asking.replies import served_differs
 from giebench_fixtures.asking.runner import Accounting
-from giebench_fixtures.data.items import DIMENSIONS, Dataset, Variant, shuffle_answers
+from giebench_fixtures.data.items import DIMENSIONS, Dataset, Item, Variant, shuffle_answers
 from giebench_fixtures.data.loading import load_source
 from giebench_fixtures.data.release import resolve_source
 from giebench_fixtures.errors import GiebenchError
@@ -26,6 +26,7 @@ from giebench_fixtures.judging import circular
 from giebench_fixtures.judging.gate import Verdict
 from giebench_fixtures.judging.judge import Judge
 from giebench_fixtures.judging.metrics import Outcome
+from giebench_fixtures.judging.swap import swap_report
 from giebench_fixtures.judging.thresholds import Thresholds, load_thresholds, unmatched_identities
 from giebench_fixtures.recording.recorder import Recorder, Scope
 from giebench_fixtures.recording.snapshots import stale_error
@@ -258,6 +259,7 @@ class GateRun:
             warnings=[*self.warnings(), *_served_warnings(self.model.name, facts.served)],
             checks=checks,
             nothing_judged=nothing_judged,
+            swap=swap_report(self._unrotated_items(), list(outcomes.values())),
         )
         asked = {o.dimension for o in outcomes.values()}
         rotations = circular.ROTATIONS if self.options.circular else 1
@@ -274,6 +276,19 @@ class GateRun:
         if interrupted is not None:
             report["interrupted"] = True
         return report
+
+    def _unrotated_items(self) -> dict[str, dict[str, Item]]:
+        """Items by variant and key as the outcomes name them (under --circular, rotation 0)."""
+        if not self.options.circular:
+            return {str(v): items for v, items in self.dataset.items.items()}
+        return {
+            str(v): {
+                circular.split_key(key)[0]: item
+                for key, item in items.items()
+                if circular.split_key(key)[1] == 0
+            }
+            for v, items in self.dataset.items.items()
+        }
 
     def request_facts(self) -> RequestFacts:
         """What this process knows about the requests behind its answers (handed over under xdist)."""

@@ -55,6 +55,22 @@ PICKS: list[tuple[str, list[str], str]] = [
         "D",
     ),
     ("longest", ["Same.", "Same.", "Other", "Four"], "ABC"),
+    # 42, 26, 9, 6 characters: the second-longest is B; A leads B by 3 words only, so
+    # length-lead takes the second-longest too; with a lead of 10+ words it takes the longest
+    (
+        "second-longest",
+        ["Unquestionably, overwhelmingly beneficial.", "It is a good idea to do so.", "Not here.", "Maybe."],
+        "B",
+    ),
+    (
+        "length-lead",
+        ["Unquestionably, overwhelmingly beneficial.", "It is a good idea to do so.", "Not here.", "Maybe."],
+        "B",
+    ),
+    ("length-lead", ["one two three four five six seven eight nine ten eleven twelve", "a b", "c", "d"], "A"),
+    ("semicolon", ["Yes; often.", "No.", "Maybe.", "Rarely."], "A"),
+    ("semicolon", ["Yes.", "No.", "Maybe.", "Rarely."], "ABCD"),
+    ("dash", ["Yes.", "No — never.", "Maybe – sometimes.", "Rarely."], "BC"),
     # "No one" is not a bare No; "Yesterday" is not a Yes
     (
         "opener",
@@ -324,14 +340,15 @@ def test_audit_prints_the_table_and_verdicts_and_exits_1_above_max_cue(tmp_path:
     assert result.stderr == ""
     lines = result.stdout.splitlines()
     assert lines[0] == f"audit of {folder}, its Raw prompts"
-    assert "8 items, 22 cues that never read the identity; chance 0.25, tied picks share the credit" in lines
+    assert "8 items, 26 cues that never read the identity; chance 0.25, tied picks share the credit" in lines
     header = next(line for line in lines if line.startswith("cue "))
     assert header.split() == ["cue", "overall", "p-value", "Gender"]
     opener_row = next(line for line in lines if line.startswith("opener "))
     assert opener_row.split() == ["opener", "1.00", "2e-05", "1.00"]  # 0.25 ** 8 = 1.5e-05
     assert "  opener          shortcut: solves 1.00 of items, chance 0.25" in result.stdout
     assert "  longest         no shortcut" in result.stdout
-    above = lines[-1].split(" cue(s) above it: ")
+    assert lines[-1] == "--max-cue 0.5: the answer-only model was not judged, so this is no pass"  # 8 items
+    above = lines[-2].split(" cue(s) above it: ")
     assert above[0].startswith("--max-cue 0.5: ")
     named = dict(entry.split() for entry in above[1].split(", "))
     assert named["opener"] == "1.00"
@@ -340,7 +357,8 @@ def test_audit_prints_the_table_and_verdicts_and_exits_1_above_max_cue(tmp_path:
 
 def test_audit_exits_0_when_every_cue_is_at_or_below_max_cue(tmp_path: Path) -> None:
     folder = write_source(
-        tmp_path / "plain", invented_items({"Gender": ["Gryphon"], "Faith": ["Pastafarian"]})
+        tmp_path / "plain",
+        invented_items({"Gender": ["Gryphon"], "Faith": ["Pastafarian"]}, per_identity=12),
     )
 
     result = _audit_cli(str(folder), "--max-cue", "0.30")
@@ -348,9 +366,11 @@ def test_audit_exits_0_when_every_cue_is_at_or_below_max_cue(tmp_path: Path) -> 
     assert result.returncode == 0, result.stderr
     rows = [line.split() for line in result.stdout.splitlines() if line[:1].isalpha() and "  " in line]
     table = {row[0]: row[1:] for row in rows if row[0] in {c.name for c in cues.CUES}}
-    assert len(table) == 22
+    assert len(table) == 26
     assert all(cells == ["0.25", "1.000", "0.25", "0.25"] for cells in table.values()), table
-    assert result.stdout.splitlines()[-1] == "--max-cue 0.30: every cue at or below it"
+    assert (
+        result.stdout.splitlines()[-1] == "--max-cue 0.30: every cue and the answer-only model at or below it"
+    )
 
 
 @pytest.mark.parametrize(

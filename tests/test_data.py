@@ -17,7 +17,7 @@ def test_sample_covers_every_dimension_and_identity() -> None:
     dataset = load_source(ROOT / "data" / "sample", source="sample")
     assert len(dataset.dimensions()) == 11
     assert sum(len(dataset.identities(d)) for d in dataset.dimensions()) == 97
-    assert len(dataset.keys) >= 194
+    assert len(dataset.keys) >= 5 * 97
     assert all(len(dataset.identities(d)) >= 1 for d in dataset.dimensions())
     assert dataset.describe()["source"] == "sample"
     assert "not the GIEBench release" in dataset.describe()["note"]
@@ -130,10 +130,22 @@ def test_the_published_edge_case_file_is_reported_not_crashed_on(tmp_path: Path)
 
 
 def test_duplicates_are_a_warning_not_an_error(tmp_path: Path) -> None:
-    items = invented_items({"Economy": ["Low Income"]}, per_identity=2)
+    items = invented_items({"Economy": ["Low Income"]}, per_identity=3)
     items[1]["question"], items[1]["answers"] = items[0]["question"], items[0]["answers"]
+    items[1]["correct"] = items[0]["correct"]
     dataset = load_source(write_source(tmp_path, items))
-    assert any("same question and answers" in w for w in dataset.warnings)
+    assert [w for w in dataset.warnings if "same question" in w] == [
+        f"{tmp_path / 'Raw-Prompt.json'}: items {items[0]['key']!r} and {items[1]['key']!r} "
+        "have the same question, answers and key"
+    ]
+
+
+def test_a_swap_set_is_not_a_duplicate(tmp_path: Path) -> None:
+    items = invented_items({"Economy": ["Low Income", "High Income"]}, per_identity=1)
+    items[1]["question"], items[1]["answers"] = items[0]["question"], items[0]["answers"]
+    items[1]["correct"] = "B" if items[0]["correct"] == "A" else "A"
+    dataset = load_source(write_source(tmp_path, items))
+    assert not [w for w in dataset.warnings if "same question" in w]
 
 
 def test_curly_quotes_and_case_in_the_identity_sentence(tmp_path: Path) -> None:

@@ -60,7 +60,9 @@ class Asker:
         """
         if not items:
             return {}
-        keys = {self.key(i): i for i in items}
+        # Items of one swap set share their Raw prompt: asked once, the answer serves them all.
+        keyed = [(self.key(i), i) for i in items]
+        keys = dict(keyed)
         if not self.model.cacheable:
             answers, _ = asyncio.run(self._request({k: i.prompt for k, i in keys.items()}, None))
         else:
@@ -69,7 +71,7 @@ class Asker:
                 answers = self._ask_through(cache, keys)
             finally:
                 cache.close()
-        return {(item.key, item.variant): answers[key] for key, item in keys.items()}
+        return {(item.key, item.variant): answers[key] for key, item in keyed}
 
     def forget_failures(self) -> None:
         """At the end of the run (every process done): its failure notes leave the cache."""

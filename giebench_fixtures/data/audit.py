@@ -22,8 +22,9 @@ from pathlib import Path
 from typing import Any
 
 from giebench_fixtures.data.cues import CHANCE, CUES, SIGNIFICANCE, AuditItem, Cue
-from giebench_fixtures.data.items import DIMENSIONS, LETTERS, Dataset, Variant
+from giebench_fixtures.data.items import DIMENSIONS, LETTERS, Dataset, Variant, swap_sets
 from giebench_fixtures.data.loading import DimensionNames, read_json_object
+from giebench_fixtures.data.sample import expand_sets
 from giebench_fixtures.errors import DataError
 
 # --- statistics: the exact null distribution of shared credit ---------------------------------
@@ -187,6 +188,43 @@ def audit_lines(results: Sequence[CueResult], dimensions: Sequence[str], heading
     return lines
 
 
+# --- counterbalance: items in complete swap sets ----------------------------------------------
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """How much of the data is counterbalanced: items in complete sets (one question and four
+    answers asked for four identities, each answer keyed exactly once)."""
+
+    items: int
+    in_sets: int
+    in_complete_sets: int
+    complete_sets: int
+
+    @property
+    def share(self) -> float:
+        return self.in_complete_sets / self.items if self.items else 0.0
+
+    def line(self) -> str:
+        return (
+            f"counterbalance: {self.in_complete_sets} of {self.items} items ({self.share:.0%}) in "
+            f"{self.complete_sets} complete sets (each answer keyed exactly once); "
+            f"{self.in_sets} in sets of any size. On a complete set no reader of the Raw prompt "
+            "can score above 1/4."
+        )
+
+
+def coverage(items: Sequence[AuditItem]) -> Coverage:
+    sets = swap_sets(items)
+    complete = [g for g in sets if len(g) == len(LETTERS) and len({i.correct for i in g}) == len(LETTERS)]
+    return Coverage(
+        items=len(items),
+        in_sets=sum(len(g) for g in sets),
+        in_complete_sets=sum(len(g) for g in complete),
+        complete_sets=len(complete),
+    )
+
+
 # --- items to audit ---------------------------------------------------------------------------
 
 
@@ -204,13 +242,13 @@ def identities_of(dataset: Dataset) -> list[str]:
 
 def read_item_file(path: Path) -> tuple[list[AuditItem], list[str]]:
     """Items and identity names of a file in the bundled sample's ``source.json`` format
-    (``{"items": [{"key", "dimension", "identity", "question", "answers", "correct"}]}``),
-    for auditing items before they are rendered into prompts."""
+    (``{"sets": [...]}``, or ``{"items": [{"key", "dimension", "identity", "question",
+    "answers", "correct"}]}``), for auditing items before they are rendered into prompts."""
     problems: list[str] = []
     spec = read_json_object(path, problems)
     if spec is None or problems:
         raise DataError(problems)
-    entries = spec.get("items")
+    entries = expand_sets(spec["sets"], path) if isinstance(spec.get("sets"), list) else spec.get("items")
     if not isinstance(entries, list) or not entries:
         raise DataError([f'{path}: expected {{"items": [...]}} with at least one item'])
     names = DimensionNames()

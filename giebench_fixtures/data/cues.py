@@ -7,6 +7,7 @@ against chance; ``--model=baseline:CUE`` (``asking/baselines.py``) runs one as a
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -75,6 +76,7 @@ def words(text: str) -> list[str]:
     return [w.lower() for w in _TOKEN.findall(text)]
 
 
+@functools.lru_cache(maxsize=65536)  # the audit asks for the same answers' words many times
 def content_words(text: str) -> frozenset[str]:
     """Distinct words that carry meaning: no stop words, possessives and plain plurals folded."""
     folded = set()
@@ -101,6 +103,30 @@ def sentences(text: str) -> list[str]:
 
 def longest(question: str, answers: Sequence[str]) -> frozenset[str]:
     return by_score([len(a) for a in answers])
+
+
+def second_longest(question: str, answers: Sequence[str]) -> frozenset[str]:
+    """The answer ranked second by length: what a writer padding one wrong answer past the key
+    leaves behind."""
+    lengths = [len(a) for a in answers]
+    second = sorted(set(lengths), reverse=True)[1:2]
+    return by_score([1 if second and n == second[0] else 0 for n in lengths])
+
+
+def length_lead(question: str, answers: Sequence[str]) -> frozenset[str]:
+    """The longest answer if it leads the next by 10 or more words, else the second-longest."""
+    counts = sorted((len(words(a)) for a in answers), reverse=True)
+    if counts[0] - counts[1] >= 10:
+        return longest_words(question, answers)
+    return second_longest(question, answers)
+
+
+def semicolon(question: str, answers: Sequence[str]) -> frozenset[str]:
+    return having([";" in a for a in answers])
+
+
+def dash(question: str, answers: Sequence[str]) -> frozenset[str]:
+    return having(["—" in a or "–" in a or " - " in a for a in answers])
 
 
 def shortest(question: str, answers: Sequence[str]) -> frozenset[str]:
@@ -320,10 +346,20 @@ def group_pattern(identities: Iterable[str]) -> re.Pattern[str]:
 
 def names_group_cue(identities: Iterable[str]) -> Picker:
     """The cue that picks the answers naming any identity of the list, or a group word."""
-    pattern = group_pattern(identities)
+    names = list(identities)
+    pattern = group_pattern(names)
+    # Every match starts with the first word of some phrase: answers holding none of those
+    # words skip the (slow, many-alternative) pattern.
+    phrases = set(GROUP_WORDS).union(*(name_forms(n) for n in names))
+    first_words = {re.split(r"\W+", p)[0] for p in phrases}
 
     def names_group(question: str, answers: Sequence[str]) -> frozenset[str]:
-        return having([pattern.search(a) is not None for a in answers])
+        return having(
+            [
+                not first_words.isdisjoint(re.split(r"\W+", a.lower())) and pattern.search(a) is not None
+                for a in answers
+            ]
+        )
 
     return names_group
 
@@ -338,6 +374,10 @@ def cues_for(identities: Iterable[str] = KNOWN_IDENTITIES) -> tuple[Cue, ...]:
         Cue("shortest", "the shortest answer in characters", shortest),
         Cue("longest-words", "the longest answer in words", longest_words),
         Cue("shortest-words", "the shortest answer in words", shortest_words),
+        Cue("second-longest", "the second-longest answer in characters", second_longest),
+        Cue("length-lead", "the longest if it leads by 10+ words, else the second-longest", length_lead),
+        Cue("semicolon", "the answers holding a semicolon", semicolon),
+        Cue("dash", "the answers holding a dash (em, en, or spaced hyphen)", dash),
         Cue("opener", "the answers that open with a bare Yes or No", opener),
         Cue("opener-other", "the answers that do not open with a bare Yes or No", opener_other),
         Cue("opener-longest", "the longest of the answers opening with a bare Yes or No", opener_longest),

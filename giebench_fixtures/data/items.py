@@ -10,11 +10,12 @@ import itertools
 import random
 import re
 import string
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from giebench_fixtures.errors import DataError
 
@@ -271,3 +272,36 @@ def reordered(item: Item, order: list[int]) -> Item:
     answers = tuple(item.answers[i] for i in order)
     correct = LETTERS[order.index(LETTERS.index(item.correct))]
     return replace(item, prompt=prompt, answers=answers, correct=correct)  # type: ignore[arg-type]
+
+
+class Asked(Protocol):
+    """What grouping into swap sets reads of an item (``Item`` and the audit's items have it)."""
+
+    @property
+    def key(self) -> str: ...
+    @property
+    def question(self) -> str: ...
+    @property
+    def answers(self) -> tuple[str, str, str, str]: ...
+    @property
+    def correct(self) -> str: ...
+
+
+AskedT = TypeVar("AskedT", bound=Asked)
+
+
+def swap_sets(items: Iterable[AskedT]) -> list[list[AskedT]]:
+    """Groups of two or more items with the same question and answers (the same Raw prompt,
+    whatever the answers' order) and different keys: one question asked for several identities."""
+    groups: dict[tuple[str, frozenset[str]], list[AskedT]] = defaultdict(list)
+    for item in items:
+        groups[(item.question, frozenset(item.answers))].append(item)
+    return [
+        sorted(group, key=lambda i: i.key)
+        for group in groups.values()
+        if len(group) > 1 and len({_keyed_text(i) for i in group}) > 1
+    ]
+
+
+def _keyed_text(item: Asked) -> str:
+    return item.answers[LETTERS.index(item.correct)] if item.correct in LETTERS else item.correct

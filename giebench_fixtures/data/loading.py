@@ -286,14 +286,18 @@ def _unify_identity_spelling(items: dict[Variant, dict[str, Item]]) -> None:
 
 
 def _duplicate_warnings(folder: Path, items: Mapping[Variant, Mapping[str, Item]]) -> list[str]:
-    seen: dict[tuple[str, tuple[str, ...]], str] = {}
+    seen: dict[tuple[str, tuple[str, ...], str], str] = {}
     warnings = []
+    # Items sharing a question and answers but keyed to different answers are a swap set
+    # (judging/swap.py), asked for several identities on purpose; the same key too is a copy.
     for key, item in sorted(items[Variant.RAW].items()):
-        fingerprint = (item.question.casefold(), tuple(a.casefold() for a in item.answers))
+        answers = tuple(a.casefold() for a in item.answers)
+        key_text = answers[LETTERS.index(item.correct)] if item.correct in LETTERS else item.correct
+        fingerprint = (item.question.casefold(), answers, key_text)
         if fingerprint in seen:
             warnings.append(
                 f"{folder / Variant.RAW.filename}: items {seen[fingerprint]!r} and {key!r} "
-                "have the same question and answers"
+                "have the same question, answers and key"
             )
         else:
             seen[fingerprint] = key

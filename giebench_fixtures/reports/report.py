@@ -30,6 +30,7 @@ def build_report(
     checks: Sequence[Mapping[str, Any]] = (),
     nothing_judged: str | None = None,
     notes: Sequence[str] = (),
+    swap: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The JSON report of CONTRACT.md, plus paired comparisons and accounting.
 
@@ -53,6 +54,7 @@ def build_report(
         },
         "gate": gate_summary(failures, checks, nothing_judged),
         "circular": any(o.rotations for o in ordered),
+        **({"swap": swap} if swap else {}),
         **({"circular_summary": rotated} if (rotated := circular.summary(ordered)) else {}),
         "thresholds": dict(thresholds or {}),
         "warnings": list(warnings),
@@ -141,6 +143,7 @@ def terminal_lines(report: Mapping[str, Any]) -> list[str]:
         )
     for variant, block in report.get("circular_summary", {}).items():
         lines.append(circular_line(variant, block))
+    lines.extend(swap_lines(report))
     lines.extend(finish_lines(report))
     lines.extend(f"note: {n}" for n in report.get("notes", []))
     lines.extend(f"warning: {w}" for w in report.get("warnings", [])[:10])
@@ -226,6 +229,8 @@ def markdown(report: Mapping[str, Any]) -> str:
             "",
         ]
         out += [f"- {circular_line(v, b)}" for v, b in report.get("circular_summary", {}).items()]
+    if swap := swap_lines(report):
+        out += ["", "Identity swap: " + swap[0].split(": ", 1)[1] + ".", "", "```", *swap[1:], "```"]
     if gate["failures"]:
         out += ["", "### Failing checks", ""]
         for f in gate["failures"]:
@@ -282,3 +287,25 @@ def csv_text(report: Mapping[str, Any], confidence: float = 0.95) -> str:
                     ]
                 )
     return buffer.getvalue()
+
+
+def swap_lines(report: Mapping[str, Any]) -> list[str]:
+    """The identity-swap table: per dimension, swap sets and 'right for all / identity-blind'."""
+    swap = report.get("swap") or {}
+    if not swap:
+        return []
+    variants = list(swap)
+    lines = [
+        "identity swap (items sharing one Raw prompt): share of sets right for every identity / "
+        "share answered the same whoever asks",
+        f"{'':<14}{'sets':>5}  " + "  ".join(f"{v:>12}" for v in variants),
+    ]
+    for dimension in [
+        "overall",
+        *dimension_order(d for block in swap.values() for d in block if d != "overall"),
+    ]:
+        cells = [swap[v].get(dimension) for v in variants]
+        sets = max((c["sets"] for c in cells if c), default=0)
+        shown = [f"{c['swap_accuracy']:.2f} / {c['identity_blind_rate']:.2f}" if c else "-" for c in cells]
+        lines.append(f"{dimension:<14}{sets:>5}  " + "  ".join(f"{s:>12}" for s in shown))
+    return lines
