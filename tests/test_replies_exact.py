@@ -193,3 +193,33 @@ def test_retry_after_reads_milliseconds_before_seconds() -> None:
     assert retry_after_seconds({"retry-after-ms": "x", "retry-after": "2"}) == 2.0
     assert retry_after_seconds({}) is None
     assert retry_after_seconds({"retry-after": "0"}) == 0.0
+
+
+def test_titles_are_read_from_the_first_4000_bytes_cut_to_80_and_any_bytes() -> None:
+    head = b"<html><title>x</title>"
+    late = b" " * (4000 - len(head)) + head
+    assert classify(late[:4000]) == Fault("HTML page instead of a completion (title 'x')")
+    assert classify(b" " + late[:4000]) == Fault("HTML page instead of a completion")  # ends at byte 4001
+    long = classify(b"<title>" + b"t" * 100 + b"</title>")
+    assert long == Fault(f"HTML page instead of a completion (title '{'t' * 77}...')")
+    odd = classify(b"<title>caf\xe9 \xff down</title>")
+    assert odd == Fault("HTML page instead of a completion (title 'caf\ufffd \ufffd down')")
+
+
+def test_a_key_the_json_escapes_is_still_redacted_in_every_field() -> None:
+    escaped = "\\u0073k-SECRET"
+    body = (
+        f'{{"model": "m-{escaped}", "system_fingerprint": "fp-{escaped}", '
+        f'"choices": [{{"message": {{"content": "{escaped} [[A]]"}}, "finish_reason": "stop"}}]}}'
+    ).encode()
+    answer = classify(body, secrets=("sk-SECRET",))
+    assert answer == Answer(
+        f"{REDACTED} [[A]]", "stop", system_fingerprint=f"fp-{REDACTED}", model=f"m-{REDACTED}"
+    )
+    bare = classify(_choice(message={"content": "x"}, finish_reason="stop"), secrets=("sk-SECRET",))
+    assert bare == Answer("x", "stop")
+
+
+def test_a_fractional_token_count_rounds_down_to_zero() -> None:
+    reply = classify(_json({"choices": [{"message": {"content": "x"}}], "usage": {"prompt_tokens": 0.6}}))
+    assert isinstance(reply, Answer) and reply.prompt_tokens == 0
