@@ -25,7 +25,9 @@ def _repository_files() -> set[Path]:
     return {
         p.relative_to(ROOT)
         for p in ROOT.rglob("*")
-        if p.is_file() and not IGNORED & set(p.relative_to(ROOT).parts) and ".egg-info" not in str(p)
+        if p.is_file()
+        and not IGNORED & set(p.relative_to(ROOT).parts)
+        and ".egg-info" not in str(p)
         # other tests' own models (the `model` fixture) record beside this one under -n
         and not any(part.startswith("test-model-") for part in p.relative_to(ROOT).parts)
     }
