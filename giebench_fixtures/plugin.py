@@ -333,7 +333,9 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
             }
         )
         return
-    state.run.finish()
+    # Under xdist the workers share the controller's testrunuid, held by its node manager.
+    nodes = getattr(session.config.pluginmanager.getplugin("dsession"), "nodemanager", None)
+    state.run.finish(getattr(nodes, "testrunuid", None))
     if session.config.getoption("collectonly"):
         return
     if state.fatal:

@@ -203,9 +203,10 @@ class GateRun:
 
     # --- after the tests ---------------------------------------------------------------
 
-    def finish(self) -> None:
-        """The whole run is over (called once, by the controller): drop its failure notes."""
-        self.asker.forget_failures()
+    def finish(self, run_id: str | None = None) -> None:
+        """The whole run is over (called once, by the controller): drop its failure notes
+        (under xdist, those of the workers' run id)."""
+        self.asker.forget_failures(run_id)
 
     def evaluate_prepared(self) -> None:
         """After an interruption: every item the selected tests read is in the report,

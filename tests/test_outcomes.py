@@ -79,6 +79,8 @@ def nothing_to_judge(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tupl
                 f"--giebench-markdown={out / 'r.md'}",
                 f"--giebench-html={out / 'r.html'}",
                 f"--giebench-csv={out / 'r.csv'}",
+                # Region is asked by tests_bench/test_other_dimensions.py unless deselected
+                *(["-k", "not other_dimensions"] if name == "uncovered" else []),
             ]
         )
         runs[name] = (run.returncode, run.stdout, out)

@@ -73,11 +73,11 @@ class Asker:
                 cache.close()
         return {(item.key, item.variant): answers[key] for key, item in keyed}
 
-    def forget_failures(self) -> None:
+    def forget_failures(self, run_id: str | None = None) -> None:
         """At the end of the run (every process done): its failure notes leave the cache."""
         path = cache_dir() / RESPONSES_FILE
         if self.model.cacheable and path.exists():
-            cache = ResponseCache(path, run_id=self.run_id)
+            cache = ResponseCache(path, run_id=run_id or self.run_id)
             try:
                 cache.forget_run()
             finally:
