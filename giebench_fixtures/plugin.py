@@ -18,8 +18,8 @@ from giebench_fixtures.asking.runner import Accounting
 from giebench_fixtures.data.items import Variant, parse_variants
 from giebench_fixtures.data.repository import cache_dir, find_repository
 from giebench_fixtures.errors import GiebenchError
-from giebench_fixtures.judging.gate import Verdict
-from giebench_fixtures.judging.judge import why_nothing_judged
+from giebench_fixtures.judging.gate import CheckKind, Verdict
+from giebench_fixtures.judging.judge import CheckSpec, why_nothing_judged
 from giebench_fixtures.judging.metrics import Outcome
 from giebench_fixtures.options import PYTEST_OPTIONS, USAGE, RunValues, check_cache_dir, check_run_values
 from giebench_fixtures.recording.snapshots import RecordingExtension, identity_test_id, model_dirname
@@ -76,6 +76,7 @@ class _State:
         self.fatal: str | None = None
         self.checks: list[dict[str, Any]] = []  # every gate check's verdict, in the order reported
         self.nothing_judged: str | None = None
+        self.gate_figures: dict[str, Any] = {}  # the family and its guarantee (from a worker under xdist)
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         """Collect failed gate checks; on the controller too, as reports carry user properties."""
@@ -242,10 +243,33 @@ def pytest_collection_finish(session: pytest.Session) -> None:
             run.recordings[item_scopes[0]] = Path(location)
     try:
         run.prepare(scopes, _rerecord_command(session.config))
+        state.gate_figures = run.settle(spec for item in session.items if (spec := _check_of(item)))
     except GiebenchError as exc:
         # Stop the run (and, under xdist, the controller) after one test reports it.
         state.fatal = f"giebench: {exc}"
         session.shouldstop = state.fatal
+
+
+_CHECK_KINDS: dict[str, CheckKind] = {
+    "test_accuracy": "accuracy",
+    "test_pooled_accuracy": "accuracy",
+    "test_gap": "gap",
+    "test_change": "change",
+    "test_position": "position",
+}
+
+
+def _check_of(item: pytest.Item) -> CheckSpec | None:
+    """The gate check a selected test will ask for: the run's family is known before any runs."""
+    dimension = _dimension_of(item)
+    kind = _CHECK_KINDS.get(getattr(item, "originalname", ""))
+    params = getattr(getattr(item, "callspec", None), "params", {})
+    if dimension is None or kind is None or not all(isinstance(v, str) for v in params.values()):
+        return None
+    variant = params.get("compared") or params.get("variant")
+    if variant is None:
+        return None
+    return CheckSpec(kind, dimension, params.get("identity"), Variant(variant))
 
 
 def _rerecord_command(config: pytest.Config) -> str:
@@ -278,6 +302,9 @@ class GateChecks:
 
     def change(self, dimension: str, compared: str) -> Verdict:
         return self._note(self.run.check_change(dimension, Variant(compared)))
+
+    def position(self, dimension: str, variant: str) -> Verdict:
+        return self._note(self.run.check_position(dimension, Variant(variant)))
 
     def require(self, verdict: Verdict) -> None:
         """Fail the test with the check's own one-line explanation; a check that could not be
@@ -341,6 +368,7 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
                 "accounting": state.run.accounting.as_dict(),
                 "requests": state.run.request_facts().as_dict(),
                 "fatal": state.fatal,
+                "gate_figures": state.gate_figures,
             }
         )
         return
@@ -388,6 +416,8 @@ def pytest_testnodedown(node: Any, error: Any) -> None:
     state.accounting.add(Accounting(**data["accounting"]))
     state.requests = state.requests.merged(RequestFacts(**data["requests"]))
     state.fatal = state.fatal or data.get("fatal")
+    if data.get("gate_figures"):  # every worker settled the same family; the controller collects none
+        state.gate_figures = data["gate_figures"]
 
 
 def _report(config: pytest.Config) -> dict[str, Any] | None:
@@ -402,6 +432,7 @@ def _report(config: pytest.Config) -> dict[str, Any] | None:
         nothing_judged=state.nothing_judged,
         worker_requests=state.requests,
         fatal=state.fatal,
+        gate_figures=state.gate_figures,
     )
 
 

@@ -23,7 +23,7 @@ from giebench_fixtures.data.release import resolve_source
 from giebench_fixtures.errors import GiebenchError
 from giebench_fixtures.judging import circular
 from giebench_fixtures.judging.gate import Verdict
-from giebench_fixtures.judging.judge import Judge
+from giebench_fixtures.judging.judge import CheckSpec, Judge
 from giebench_fixtures.judging.metrics import Outcome
 from giebench_fixtures.judging.thresholds import Thresholds, load_thresholds, unmatched_identities
 from giebench_fixtures.recording.recorder import Recorder, Scope
@@ -174,6 +174,13 @@ class GateRun:
     def check_change(self, dimension: str, other: Variant) -> Verdict:
         return self.judge.change(dimension, other)
 
+    def check_position(self, dimension: str, variant: Variant) -> Verdict:
+        return self.judge.position(dimension, variant)
+
+    def settle(self, specs: Iterable[CheckSpec]) -> dict[str, Any]:
+        """Decide every check the selected tests will ask for, together (see ``judging.family``)."""
+        return self.judge.settle(specs)
+
     def unanswered(self, dimension: str, identity: str, variant: Variant) -> int:
         """Items of a scope with no response after all retries."""
         return sum(
@@ -198,6 +205,7 @@ class GateRun:
         nothing_judged: str | None = None,
         worker_requests: RequestFacts | None = None,
         fatal: str | None = None,
+        gate_figures: Mapping[str, Any] | None = None,
     ) -> dict[str, Any] | None:
         """The run's JSON report, from this process's outcomes and those workers handed over;
         written even when nothing was judged, or the endpoint stopped the run (``fatal``), to say so."""
@@ -229,6 +237,7 @@ class GateRun:
             warnings=self.warnings(),
             checks=checks,
             nothing_judged=nothing_judged,
+            gate_figures=gate_figures or self.judge.gate_figures,
         )
 
     def request_facts(self) -> RequestFacts:

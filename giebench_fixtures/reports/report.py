@@ -30,6 +30,7 @@ def build_report(
     checks: Sequence[Mapping[str, Any]] = (),
     nothing_judged: str | None = None,
     notes: Sequence[str] = (),
+    gate_figures: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The JSON report of CONTRACT.md, plus paired comparisons and accounting.
 
@@ -51,7 +52,7 @@ def build_report(
             name: {dim: change.as_dict() for dim, change in by_dim.items()}
             for name, by_dim in comparisons(ordered).items()
         },
-        "gate": gate_summary(failures, checks, nothing_judged),
+        "gate": {**gate_summary(failures, checks, nothing_judged), **dict(gate_figures or {})},
         "circular": any(o.rotations for o in ordered),
         **({"circular_summary": rotated} if (rotated := circular.summary(ordered)) else {}),
         "thresholds": dict(thresholds or {}),
@@ -129,6 +130,7 @@ def terminal_lines(report: Mapping[str, Any]) -> list[str]:
     fmt = "  ".join(f"{{:{'<' if i == 0 else '>'}{w}}}" for i, w in enumerate(widths))
     dataset = report["dataset"]
     lines = [
+        *report["gate"].get("guarantee_lines", []),
         f"model {report['model']} on {dataset['source']} ({dataset['items']} items; "
         f"{dataset.get('note', '')}); responses from {report['responses_from']}",
         fmt.format(*header),
@@ -211,6 +213,8 @@ def markdown(report: Mapping[str, Any]) -> str:
         f"## giebench: {'✅ passed' if gate['passed'] else '❌ failed'} "
         f"({len(gate['failures'])} failing check(s)) — `{report['model']}`",
         "",
+        *(f"> {line}  " for line in gate.get("guarantee_lines", [])),
+        *([""] if gate.get("guarantee_lines") else []),
     ]
     if gate.get("nothing_judged"):
         out += [f"**{gate['nothing_judged']}**", ""]
