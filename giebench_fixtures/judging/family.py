@@ -119,7 +119,7 @@ def guarantee(planned: Sequence[Planned], family: Family, variants: Sequence[str
     else:
         false_failure = family.alpha
     chance_pass = _chance_pass(members, family)
-    chance = members[0].chance if members else power.CHANCE
+    chance = next((p.chance for p in planned if p.kind == "accuracy"), power.CHANCE)
     how = "each on its own" if family.correction == "none" else f"{family.correction} over the family"
     lines = [
         f"A model meeting every bar fails this gate with probability <= {_figure(false_failure)} "

@@ -31,7 +31,7 @@ POWER = 0.8
 CHANCE = 0.25
 CIRCULAR_CHANCE = 0.25**4
 DISCORDANCE = {"id": 0.31, "cot": 0.40}
-EXACT_CHANGE_ITEMS = 400  # beyond, the change's power comes from the normal (within 0.01 there)
+EXACT_CHANGE_ITEMS = 150  # beyond, the change's power comes from the normal (within 0.01 there)
 
 Kind = Literal["accuracy", "gap", "change", "position"]
 
