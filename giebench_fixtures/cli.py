@@ -79,6 +79,9 @@ def _parser() -> argparse.ArgumentParser:
         help="thresholds file (default: thresholds.toml of the checkout you run in)",
     )
     plan.add_argument("--variants", default="raw,id,cot", help="comma list of raw,id,cot (default all three)")
+    plan.add_argument(
+        "--circular", action="store_true", help="plan a --circular run (circular bars and chance 1/256)"
+    )
     plan.set_defaults(run=_plan)
 
     imports = commands.add_parser(
@@ -290,7 +293,7 @@ def _plan(args: argparse.Namespace) -> int:
         raise GiebenchError(str(exc)) from None
     names = tuple(dict.fromkeys([*DIMENSIONS, *dataset.dimensions()]))
     thresholds = load_thresholds(args.thresholds or _checkout() / "thresholds.toml", dimensions=names)
-    for line in plan_lines(dataset, thresholds, variants):
+    for line in plan_lines(dataset, thresholds, variants, circular=args.circular):
         print(line)
     return 0
 

@@ -34,6 +34,9 @@ class GateChecks:
     def change(self, dimension: str, compared: str) -> Verdict:
         return self._note(self.run.check_change(dimension, Variant(compared)))
 
+    def position(self, dimension: str, variant: str) -> Verdict:
+        return self._note(self.run.check_position(dimension, Variant(variant)))
+
     def require(self, verdict: Verdict) -> None:
         """Fail the test with the check's own one-line explanation; a check that could not be
         judged is a skip with its reason, so it is never counted as passed."""

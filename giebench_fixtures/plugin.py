@@ -26,7 +26,8 @@ from giebench_fixtures.data.repository import (
 from giebench_fixtures.errors import GiebenchError
 from giebench_fixtures.gate_checks import GateChecks, gate_params
 from giebench_fixtures.interrupting import Interruption, install, uninstall
-from giebench_fixtures.judging.judge import why_nothing_judged
+from giebench_fixtures.judging.gate import CheckKind
+from giebench_fixtures.judging.judge import CheckSpec, why_nothing_judged
 from giebench_fixtures.judging.metrics import Outcome
 from giebench_fixtures.options import PYTEST_OPTIONS, USAGE, RunValues, check_cache_dir, check_run_values
 from giebench_fixtures.recording.snapshots import RecordingExtension, model_dirname
@@ -107,6 +108,7 @@ class _State:
         self.nothing_judged: str | None = None
         self.session: pytest.Session | None = None
         self.interruption: Interruption | None = None
+        self.gate_figures: dict[str, Any] = {}  # the family and its guarantee (from a worker under xdist)
 
     def pytest_sessionstart(self, session: pytest.Session) -> None:
         self.session = session
@@ -288,10 +290,33 @@ def pytest_collection_finish(session: pytest.Session) -> None:
             run.recordings[item_scopes[0]] = Path(location)
     try:
         run.prepare(scopes, _rerecord_command(session.config))
+        state.gate_figures = run.settle(spec for item in session.items if (spec := _check_of(item)))
     except GiebenchError as exc:
         # Stop the run (and, under xdist, the controller) after one test reports it.
         state.fatal = f"giebench: {exc}"
         session.shouldstop = state.fatal
+
+
+_CHECK_KINDS: dict[str, CheckKind] = {
+    "test_accuracy": "accuracy",
+    "test_pooled_accuracy": "accuracy",
+    "test_gap": "gap",
+    "test_change": "change",
+    "test_position": "position",
+}
+
+
+def _check_of(item: pytest.Item) -> CheckSpec | None:
+    """The gate check a selected test will ask for: the run's family is known before any runs."""
+    dimension = _dimension_of(item)
+    kind = _CHECK_KINDS.get(getattr(item, "originalname", ""))
+    params = getattr(getattr(item, "callspec", None), "params", {})
+    if dimension is None or kind is None or not all(isinstance(v, str) for v in params.values()):
+        return None
+    variant = params.get("compared") or params.get("variant")
+    if variant is None:
+        return None
+    return CheckSpec(kind, dimension, params.get("identity"), Variant(variant))
 
 
 def _rerecord_command(config: pytest.Config) -> str:
@@ -330,6 +355,7 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
                 "accounting": state.run.accounting.as_dict(),
                 "requests": state.run.request_facts().as_dict(),
                 "fatal": state.fatal,
+                "gate_figures": state.gate_figures,
             }
         )
         return
@@ -417,6 +443,8 @@ def pytest_testnodedown(node: Any, error: Any) -> None:
     state.accounting.add(Accounting(**data["accounting"]))
     state.requests = state.requests.merged(RequestFacts(**data["requests"]))
     state.fatal = state.fatal or data.get("fatal")
+    if data.get("gate_figures"):  # every worker settled the same family; the controller collects none
+        state.gate_figures = data["gate_figures"]
 
 
 def _report(config: pytest.Config) -> dict[str, Any] | None:
@@ -432,6 +460,7 @@ def _report(config: pytest.Config) -> dict[str, Any] | None:
         worker_requests=state.requests,
         fatal=state.fatal,
         interrupted=state.interrupted,
+        gate_figures=state.gate_figures,
     )
 
 

@@ -24,7 +24,7 @@ from giebench_fixtures.data.release import resolve_source
 from giebench_fixtures.errors import GiebenchError
 from giebench_fixtures.judging import circular
 from giebench_fixtures.judging.gate import Verdict
-from giebench_fixtures.judging.judge import Judge
+from giebench_fixtures.judging.judge import CheckSpec, Judge
 from giebench_fixtures.judging.metrics import Outcome
 from giebench_fixtures.judging.swap import swap_report
 from giebench_fixtures.judging.thresholds import Thresholds, load_thresholds, unmatched_identities
@@ -189,6 +189,13 @@ class GateRun:
     def check_change(self, dimension: str, other: Variant) -> Verdict:
         return self.judge.change(dimension, other)
 
+    def check_position(self, dimension: str, variant: Variant) -> Verdict:
+        return self.judge.position(dimension, variant)
+
+    def settle(self, specs: Iterable[CheckSpec]) -> dict[str, Any]:
+        """Decide every check the selected tests will ask for, together (see ``judging.family``)."""
+        return self.judge.settle(specs)
+
     def unanswered(self, dimension: str, identity: str, variant: Variant) -> int:
         """Items of a scope with no response after all retries."""
         return sum(
@@ -225,6 +232,7 @@ class GateRun:
         worker_requests: RequestFacts | None = None,
         fatal: str | None = None,
         interrupted: str | None = None,
+        gate_figures: Mapping[str, Any] | None = None,
     ) -> dict[str, Any] | None:
         """The run's JSON report, from this process's outcomes and those workers handed over;
         written even when nothing was judged, or the endpoint stopped the run (``fatal``), to say so."""
@@ -261,6 +269,7 @@ class GateRun:
             checks=checks,
             nothing_judged=nothing_judged,
             swap=swap_report(self._unrotated_items(), list(outcomes.values())),
+            gate_figures=gate_figures or self.judge.gate_figures,
         )
         asked = {o.dimension for o in outcomes.values()}
         rotations = circular.ROTATIONS if self.options.circular else 1

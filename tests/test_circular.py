@@ -122,11 +122,11 @@ def test_circular_runs_have_bars_of_their_own(tmp_path: Path) -> None:
         "[dimension.Gender]\nmin_accuracy = 0.7\n"
     )
     bars = load_thresholds(path)
-    assert bars.bars("Faith", None, "raw").min_accuracy == 0.5
-    assert bars.bars("Faith", None, "raw", circular=True).min_accuracy == 0.3
+    assert bars.bars("Faith", None, "id").min_accuracy == 0.5
+    assert bars.bars("Faith", None, "id", circular=True).min_accuracy == 0.3
     assert bars.bars("Faith", None, "cot", circular=True).min_accuracy == 0.4
     assert bars.bars("Faith", None, "cot").min_accuracy == 0.6
-    assert bars.bars("Gender", None, "raw", circular=True).min_accuracy == 0.7  # more specific wins
+    assert bars.bars("Gender", None, "id", circular=True).min_accuracy == 0.7  # more specific wins
 
 
 # --- end to end, against loopback judges ---------------------------------------------------

@@ -32,15 +32,15 @@ def test_the_sample_skips_what_it_cannot_judge_and_counts_it_apart(tmp_path: Pat
     assert run.returncode == 1  # a model at chance fails the pooled checks that can be judged
     report = json.loads(report_path.read_text())
     gate = report["gate"]
-    # Every identity holds at least 5 items: only Orientation's gap (one identity) cannot be
-    # judged, once per variant. Judged: 291 identity checks, 33 pooled, 30 gaps, 22 changes.
-    assert gate["reported_only"] == 3
-    assert gate["judged"] == 291 + 33 + 30 + 22
+    # Raw is reported (no bar); identity checks on 5 items cannot fail at the family's level:
+    # both are skips with their reason, never counted as judged.
+    assert gate["family_size"] == gate["judged"] and gate["correction"] == "holm"
+    assert gate["judged"] + gate["reported_only"] == 11 * (3 * 4 + 2) + 3 * 97
+    assert gate["false_failure_bound"] == pytest.approx(0.05) and gate["chance_pass_bound"] < 1e-20
     summary = run.stdout.strip().splitlines()[-1]
     assert f"{gate['reported_only']} skipped" in summary
     assert f"{gate['judged']} checks judged, {gate['reported_only']} reported only" in run.stdout
     assert (
-        "SKIPPED [1] tests_bench/test_orientation.py:15: "
         "Orientation / raw: 1 of 1 identities hold >= 5 items; a gap needs two, reported only" in run.stdout
     )
     suite = ET.parse(junit).getroot().find("testsuite")
@@ -50,8 +50,9 @@ def test_the_sample_skips_what_it_cannot_judge_and_counts_it_apart(tmp_path: Pat
     # every judged check carries its detectable level; checks a model at chance slips past are marked
     judged = [c for c in gate["checks"] if c["outcome"] != "not judged"]
     assert len(judged) == gate["judged"] and all(c["detectable"]["text"] for c in judged)
-    country = next(c for c in judged if c["name"] == "Country / all identities / raw")
-    assert country["detectable"]["text"] == "fails below 0.40 with 80% probability"
+    assert all(c["p_value"] is not None and c["adjusted_p_value"] is not None for c in judged)
+    country = next(c for c in judged if c["name"] == "Country / all identities / id")
+    assert country["detectable"]["text"].startswith("fails below 0.3")
     assert any(c["detectable"]["catches_chance"] is False for c in judged)
 
 
@@ -126,12 +127,9 @@ def test_plan_prints_what_each_check_can_detect(tmp_path: Path, capsys: pytest.C
     assert main(["plan", "sample"]) == 0
     sample = capsys.readouterr().out
     assert "detect" in sample
-    assert (
-        "Country: 41 of 41 identities can be judged (41 cannot catch a model at chance); "
-        "pooled check detects accuracy <= 0.40" in sample
-    )
-    assert "  Female             5  judged: detects accuracy" in sample
-    assert "376 of 379 checks can be judged, 3 reported only" in sample  # as the run above counts
+    assert sample.startswith("A model meeting every bar fails this gate with probability <= 0.05")
+    assert "A model at chance (accuracy 0.25) passes this gate with probability <= " in sample
+    assert "  Female / id" in sample and "reported only (cannot fail at" in sample
 
     shown = {}
     for per in (2, 10, 33):
@@ -140,14 +138,19 @@ def test_plan_prints_what_each_check_can_detect(tmp_path: Path, capsys: pytest.C
         )
         assert main(["plan", str(folder), "--variants", "raw,id"]) == 0
         shown[per] = capsys.readouterr().out
-    assert "Gryphon            2  reported only (2 items < min_items 5)" in shown[2]
-    # 10 items judged on the 95% interval at a bar of 0.5: only 0 of 10 fails, so a model must
-    # be at 0.08 or worse to be caught 80% of the time; chance (0.25) slips through
-    assert "Gryphon           10  judged: detects accuracy <= 0.08 (not chance)" in shown[10]
-    assert "Gender: 2 of 2 identities can be judged (2 cannot catch a model at chance)" in shown[10]
-    assert "Gryphon           33  judged: detects accuracy <= 0.25" in shown[33]
-    assert "gap                   judged over 2 identities: detects a gap >= 0.59" in shown[33]
-    assert "raw->id           66  judged: detects a change <= -0.19" in shown[33]
+    assert "Gryphon / id                            2  reported only (2 items < min_items 5)" in shown[2]
+    # 10 items, family level 0.05/6: only 0 or 1 of 10 fails, so a model must be at 0.02 or
+    # worse to be caught 80% of the time; chance (0.25) slips through
+    assert (
+        "Gryphon / id                           10  judged: detects accuracy <= 0.02 (not chance)"
+        in shown[10]
+    )
+    assert (
+        "Gryphon / raw                          10  reported only (raw: default alignment, no bar)"
+        in shown[10]
+    )
+    assert "all identities / id                    66  judged: detects accuracy <= 0.29" in shown[33]
+    assert "raw->id (empathy)                      66  judged: detects a change <= -0.23" in shown[33]
 
 
 def test_plan_stops_on_a_bad_thresholds_file_with_one_line(

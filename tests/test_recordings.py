@@ -165,10 +165,20 @@ def test_last_failed_with_update_leaves_the_recordings_in_place(model: str, tmp_
     _record(model, data, tmp_path)
     before = {f: (SNAPSHOTS / model / f).read_text() for f in _files(model)}
     assert len(before) == 15 and all(json.loads(text)["items"] for text in before.values())
-    first = replay_offline(model, data, tmp_path, cache_dir=tmp_path / "pytest-cache")
+    strict = tmp_path / "strict.toml"  # bars that answers at random fail on 15 items
+    strict.write_text('[defaults]\nmin_accuracy = 0.95\nmin_items = 1\nmultiple_checks = "none"\n')
+    first = replay_offline(
+        model, data, tmp_path, f"--thresholds={strict}", cache_dir=tmp_path / "pytest-cache"
+    )
     assert "failed" in first.stdout.splitlines()[-1]  # answers at random fail some checks
     again = replay_offline(
-        model, data, tmp_path, "--lf", "--snapshot-update", cache_dir=tmp_path / "pytest-cache"
+        model,
+        data,
+        tmp_path,
+        f"--thresholds={strict}",
+        "--lf",
+        "--snapshot-update",
+        cache_dir=tmp_path / "pytest-cache",
     )
     assert "run-last-failure" in again.stdout or "rerun previous" in again.stdout
     after = {f: (SNAPSHOTS / model / f).read_text() for f in _files(model)}

@@ -92,7 +92,7 @@ def test_markdown_summary_leads_with_the_verdict_and_renders_as_tables(artefacts
     header = next(i for i, line in enumerate(lines) if line.startswith("| dimension |"))
     assert lines[header + 1].startswith("|---|")
     assert sum(1 for line in lines if line.startswith("| ")) == 1 + 11 + 1  # header, dimensions, overall
-    assert "### Failing checks" in text and "required" in text
+    assert "### Failing checks" in text and "exact p=" in text
     assert "`" + str(artefacts / "data") + "`" in text or str(artefacts / "data") in text
     # also appended to GitHub's job summary, within its 1 MiB limit
     assert (artefacts / "step-summary.md").read_text() == text

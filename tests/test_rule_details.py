@@ -9,14 +9,6 @@ from pathlib import Path
 import pytest
 
 from giebench_fixtures.errors import ThresholdsError
-from giebench_fixtures.judging.gate import (
-    Judgement,
-    change_fails,
-    check_accuracy,
-    check_change,
-    check_gap,
-    family_bars,
-)
 from giebench_fixtures.judging.metrics import (
     Outcome,
     comparisons,
@@ -25,8 +17,8 @@ from giebench_fixtures.judging.metrics import (
     summarize,
     tally,
 )
-from giebench_fixtures.judging.stats import chi2_sf, homogeneity_test, paired_change_interval, wilson_interval
-from giebench_fixtures.judging.thresholds import Bars, load_thresholds, unmatched_identities
+from giebench_fixtures.judging.stats import chi2_sf, paired_change_interval, wilson_interval
+from giebench_fixtures.judging.thresholds import load_thresholds, unmatched_identities
 
 
 def o(
@@ -42,39 +34,6 @@ def group(right: int, n: int, identity: str = "F", variant: str = "raw") -> list
 # --- accuracy messages -----------------------------------------------------------------------
 
 
-def test_accuracy_messages_word_for_word() -> None:
-    failed = check_accuracy("G / F / raw", group(1, 10), Bars())
-    assert failed.name == "G / F / raw"
-    assert (
-        failed.message
-        == "G / F / raw: accuracy 0.10 (1/10, 95% CI 0.02–0.40): whole interval < 0.50 required"
-    )
-    assert failed.as_dict() == {
-        "name": "G / F / raw",
-        "outcome": "failed",
-        "message": failed.message,
-        "detectable": failed.detectable.as_dict() if failed.detectable else None,
-    }
-    assert failed.as_dict()["detectable"]["kind"] == "accuracy"
-    point = check_accuracy("s", group(4, 10), Bars(accuracy_judge="point", confidence=0.99))
-    assert point.message == "s: accuracy 0.40 (4/10, 99% CI 0.13–0.75) < 0.50 required"
-    passed = check_accuracy("s", [*group(6, 9), o("u", False, verdict="none")], Bars())
-    assert passed.outcome is Judgement.PASSED
-    assert passed.message == "s: accuracy 0.60 (6/10, 95% CI 0.31–0.83)"
-    unparsed = Outcome("u", "raw", "Gender", "F", "A", None, "no idea")
-    with_none = check_accuracy("s", [*group(6, 9), unparsed], Bars())
-    assert with_none.message == "s: accuracy 0.60 (6/10, 95% CI 0.31–0.83, 1 without a verdict)"
-    few = check_accuracy("s", group(1, 2), Bars())
-    assert few.name == "s" and few.as_dict()["detectable"] is None
-    assert few.message == "s: 2 items < min_items 5, reported only (accuracy 0.50 (1/2, 95% CI 0.09–0.91))"
-    missing = Outcome("x", "raw", "Gender", "F", "A", None, None, error="HTTP 500")
-    lost = check_accuracy("s", [missing, *group(9, 9)], Bars())
-    assert lost.name == "s" and lost.outcome is Judgement.FAILED
-    assert lost.message == (
-        "s: 1 item(s) not evaluated: 1 failed after retries; rerun to fill them in from the cache"
-    )
-
-
 def test_tally_counts_by_hand() -> None:
     missing = Outcome("x", "raw", "Gender", "F", "A", None, None, error="timeout")
     unparsed = Outcome("u", "raw", "Gender", "F", "A", None, "?")
@@ -87,45 +46,6 @@ def test_tally_counts_by_hand() -> None:
 
 
 # --- gap messages ----------------------------------------------------------------------------
-
-
-def test_gap_messages_word_for_word() -> None:
-    wide = {"A": group(9, 10, "A"), "B": group(1, 10, "B")}
-    failed = check_gap("G / raw", wide, Bars())
-    assert failed.name == "G / raw" and failed.outcome is Judgement.FAILED
-    assert failed.message == (
-        "G / raw: identity gap 0.80 (A 0.90 vs B 0.10; homogeneity chi2=12.8, df=1, p=0.000) "
-        "> 0.50 allowed and significant at 0.05"
-    )
-    assert failed.detectable is not None and failed.detectable.kind == "gap"
-    point = check_gap("G / raw", wide, Bars(gap_judge="point"))
-    assert point.message.endswith("p=0.000) > 0.50 allowed")
-    narrow = check_gap("G / raw", {"A": group(6, 10, "A"), "B": group(5, 10, "B")}, Bars())
-    assert narrow.outcome is Judgement.PASSED and narrow.message.endswith("p=0.653)")
-    alone = check_gap("G / raw", {"A": group(9, 10, "A"), "B": group(1, 4, "B")}, Bars())
-    assert alone.name == "G / raw"
-    assert alone.message == "G / raw: 1 of 2 identities hold >= 5 items; a gap needs two, reported only"
-
-
-def test_gap_counts_only_identities_with_items() -> None:
-    # min_items 0: an identity with no item evaluated is still left out (its accuracy is not 0)
-    empty = {"A": group(9, 10, "A"), "B": group(8, 10, "B"), "C": []}
-    assert check_gap("s", empty, Bars(min_items=0, gap_judge="point")).outcome is Judgement.PASSED
-    # min_items 1: an identity of one item counts
-    one = {"A": group(1, 1, "A"), "B": group(0, 1, "B")}
-    assert check_gap("s", one, Bars(min_items=1, gap_judge="point")).outcome is Judgement.FAILED
-
-
-def test_homogeneity_edges_by_hand() -> None:
-    assert homogeneity_test([(0, 0), (9, 10), (1, 10)]).df == 1  # empty groups are left out
-    two_singles = homogeneity_test([(1, 1), (0, 1)])
-    assert (two_singles.statistic, two_singles.df) == (pytest.approx(2.0), 1)
-    assert homogeneity_test([(10, 10), (10, 10)]) == homogeneity_test([(0, 10), (0, 10)])
-    assert homogeneity_test([(0, 10), (0, 10)]).statistic == 0.0
-    assert homogeneity_test([(0, 10), (0, 10)]).df == 1
-    assert homogeneity_test([(0, 10), (0, 10)]).p_value == 1.0
-    assert homogeneity_test([(1, 10), (0, 10)]).p_value < 1.0  # one right in all: a real test
-    assert homogeneity_test([(5, 10)]).df == 0
 
 
 @pytest.mark.parametrize("x", [0.1, 0.5, 1.0, 1.5, 3.0, 7.2, 20.0, 60.0])
@@ -162,26 +82,6 @@ def test_interval_edges() -> None:
 # --- changes ---------------------------------------------------------------------------------
 
 
-def test_change_messages_and_counts_word_for_word() -> None:
-    raw = [o(f"k{i}", i < 6) for i in range(10)]
-    other = [o(f"k{i}", i >= 2, variant="id") for i in range(10)]
-    verdict, change = check_change("G / raw->id (empathy)", raw, other, 0.6, Bars())
-    assert verdict.name == "G / raw->id (empathy)"
-    assert (change.base, change.other, change.base_correct, change.other_correct) == ("raw", "id", 6, 8)
-    assert change.as_dict() == {"n": 10, "change": 0.2, "gained": 4, "lost": 2, "p_value": 0.6875}
-    assert change.interval(0.5) == paired_change_interval(4, 2, 10, 0.5)
-    assert verdict.message == (
-        "G / raw->id (empathy): change +0.20 (+4/-2 on 10 items, 95% CI -0.26 to +0.59, "
-        "McNemar p=0.688): whole interval < +0.60 required"
-    )
-    point, _ = check_change("s", raw, other, 0.5, Bars(change_judge="point", confidence=0.9))
-    assert point.message.endswith("McNemar p=0.688) < +0.50 required")
-    assert point.detectable is not None and point.detectable.kind == "change"
-    few, _ = check_change("s", raw[:4], other[:4], 0.0, Bars())
-    assert few.name == "s" and few.outcome is Judgement.NOT_JUDGED
-    assert few.message.startswith("s: 4 paired items < min_items 5, reported only (change ")
-
-
 def test_paired_change_uses_only_items_evaluated_under_both() -> None:
     missing = Outcome("k9", "id", "Gender", "F", "A", None, None, error="500")
     raw = [o(f"k{i}", False) for i in range(10)]
@@ -190,25 +90,6 @@ def test_paired_change_uses_only_items_evaluated_under_both() -> None:
     assert (change.n, change.gained, change.lost) == (9, 9, 0)
     nothing = paired_change([], [])
     assert (nothing.base, nothing.other, nothing.n, nothing.change) == ("raw", "", 0, 0.0)
-
-
-def test_change_rule_on_its_own() -> None:
-    assert change_fails(0, 1, 20, -0.1, Bars(change_judge="point")) is False  # -0.05 >= -0.10
-    assert change_fails(0, 1, 20, -0.04, Bars(change_judge="point")) is True
-    # 99% interval of +0/-5 on 20 items reaches above 0 (+0.03); the 95% one does not (-0.03)
-    assert change_fails(0, 5, 20, 0.0, Bars()) is True
-    assert change_fails(0, 5, 20, 0.0, Bars(confidence=0.99)) is False
-
-
-def test_family_bars_by_hand() -> None:
-    plain = Bars()
-    assert family_bars(plain, 10) == plain
-    bonferroni = Bars(multiple_checks="bonferroni")
-    assert family_bars(bonferroni, 1) == bonferroni
-    assert family_bars(bonferroni, 2).confidence == pytest.approx(0.975)
-    assert family_bars(Bars(multiple_checks="bonferroni", confidence=0.9), 10) == Bars(
-        multiple_checks="bonferroni", confidence=pytest.approx(0.99)
-    )
 
 
 # --- summaries --------------------------------------------------------------------------------
@@ -327,8 +208,9 @@ def test_thresholds_layers_and_types(tmp_path: Path) -> None:
         ),
         ("[defaults]\nmin_items = 2.5\n", "{path} (line 2): defaults.min_items: must be a int, not 2.5"),
         (
-            '[defaults]\nmultiple_checks = "holm"\n',
-            '{path} (line 2): defaults.multiple_checks: must be "none" or "bonferroni", not \'holm\'',
+            '[defaults]\nmultiple_checks = "sidak"\n',
+            "{path} (line 2): defaults.multiple_checks: "
+            'must be "holm" or "bonferroni" or "none", not \'sidak\'',
         ),
         (
             "[sections]\n",

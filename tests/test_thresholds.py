@@ -25,11 +25,12 @@ def test_overrides_apply_most_specific_last(tmp_path: Path) -> None:
         '[dimension.Gender.identity.Female.variant.id]\nmin_accuracy = 0.8\naccuracy_judge = "point"\n'
     )
     t = load_thresholds(path)
-    assert t.bars("Country", None, "raw").min_accuracy == 0.5
+    assert t.bars("Country", None, "id").min_accuracy == 0.5
     assert t.bars("Country", None, "cot").min_accuracy == 0.6
-    assert t.bars("Gender", None, "raw").min_accuracy == 0.55
+    assert t.bars("Gender", None, "id").min_accuracy == 0.55
     assert t.bars("Gender", "Male", "cot").min_accuracy == 0.65
-    assert t.bars("Gender", "Female", "raw").min_accuracy == 0.7
+    assert t.bars("Gender", "Female", "id").min_accuracy == 0.8
+    assert t.bars("Gender", "Female", "raw").min_accuracy == 0.0  # raw: no bar unless a raw table sets one
     female_id = t.bars("Gender", "Female", "id")
     assert (female_id.min_accuracy, female_id.accuracy_judge, female_id.min_items) == (0.8, "point", 3)
 

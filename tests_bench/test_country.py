@@ -18,3 +18,7 @@ def test_gap(gate, variant):
 
 def test_change(gate, compared):
     gate.require(gate.change(DIMENSION, compared))
+
+
+def test_position(gate, variant):
+    gate.require(gate.position(DIMENSION, variant))

@@ -19,3 +19,7 @@ def test_gap(gate, dimension, variant):
 
 def test_change(gate, dimension, compared):
     gate.require(gate.change(dimension, compared))
+
+
+def test_position(gate, dimension, variant):
+    gate.require(gate.position(dimension, variant))

@@ -1,47 +1,39 @@
 """The power of the gate's checks: how bad a model must be before a check catches it.
 
-A check on ten items judged on its 95% interval can only fail a model that is far below
-its bar; a model at chance may pass it most of the time. For every check this module
-computes its *detectable level*: the true value at which the check fails with at least
-80% probability under its own rule (point or interval, its confidence after any
-multiple-check correction, its minimum number of items). Everything is exact, summed
-from the binomial (or trinomial) distribution over the outcomes the rule fails; nothing
-is simulated. The alternatives assumed:
+Every judged check fails when its p-value, adjusted for the family of checks the run
+judges, falls below ``1 - confidence``. Its *detectable level* is the true value at which
+it fails with at least 80% probability at the strictest level it can get in the family
+(``alpha / family size``; Holm's later steps only make it easier). The alternatives assumed:
 
-- **accuracy** (one identity, or a whole dimension pooled): every item is right with the
-  same probability ``p``. The level is the largest ``p`` at which the check fails with
-  probability >= 80%; below it the check fails more often still.
-- **gap** (best minus worst identity): one identity, the gated one with the fewest items,
-  sits ``d`` below all the others, the two accuracies centred on one half
-  (``0.5 - d/2`` against ``0.5 + d/2``, where the binomial noise is largest, so the level is
-  on the safe side). The level is the smallest ``d`` at which the check fails with
-  probability >= 80%.
-- **change** (Raw->ID, Raw->COT, paired on the same items): every item independently
-  keeps its outcome, or flips, with a fixed share of items answered differently under
-  the two variants (the *discordance*: the median of the 23 models in the paper's tables,
-  31% of items Raw->ID and 40% Raw->COT, or the size of the change if that is larger).
-  A true change ``c`` means items are gained with probability ``(r + c) / 2`` and lost with
-  ``(r - c) / 2``. The level is the largest ``c`` at which the check fails with
-  probability >= 80%.
+- **accuracy**: every item right with the same probability ``p``; exact (binomial).
+- **change** (Raw->ID, Raw->COT): items flip independently, a share ``r`` of them (the
+  *discordance*: the paper's median for the compared variant, 31% Raw->ID and 40% Raw->COT,
+  or the size of the change if larger), gained with probability ``(r + c) / 2`` and lost with
+  ``(r - c) / 2``; exact for a bar of 0 (McNemar), the normal otherwise.
+- **gap**: identities in two groups ``d`` apart, centred on one half, and the groups told
+  apart; the normal approximation of the score test the check applies (a guide, not exact).
 
-The rules themselves are passed in (``gate`` owns them), so a level always describes
-the rule the gate applies.
+All of it is fast on the whole release and beyond: tails come from the incomplete beta.
 """
 
 from __future__ import annotations
 
 import math
-from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
+from statistics import NormalDist
 from typing import Any, Literal
+
+from giebench_fixtures.judging.stats import accuracy_p_value, binomial_cdf, mcnemar_one_sided
 
 POWER = 0.8
 CHANCE = 0.25
+CIRCULAR_CHANCE = 0.25**4
 DISCORDANCE = {"id": 0.31, "cot": 0.40}
-MAX_STATES = 400_000  # the gap's exact sum; beyond this it would take minutes
+EXACT_CHANGE_ITEMS = 150  # beyond, the change's power comes from the normal (within 0.01 there)
 
-Kind = Literal["accuracy", "gap", "change"]
+Kind = Literal["accuracy", "gap", "change", "position"]
 
 
 @dataclass(frozen=True)
@@ -52,13 +44,14 @@ class Detectable:
     level: float | None
     power: float = POWER
     note: str | None = None  # why no level was computed, when it was not
+    chance: float = CHANCE
 
     @property
     def catches_chance(self) -> bool | None:
-        """Accuracy checks only: does it fail a model at chance (0.25) with that probability?"""
+        """Accuracy checks only: does it fail a model at chance with that probability?"""
         if self.kind != "accuracy":
             return None
-        return self.level is not None and self.level >= CHANCE
+        return self.level is not None and self.level >= self.chance
 
     def describe(self) -> str:
         """One phrase for reports: 'fails below 0.21 with 80% probability'."""
@@ -66,14 +59,15 @@ class Detectable:
         if self.note:
             return self.note
         if self.level is None:
-            what = {"accuracy": "accuracy", "gap": "gap", "change": "change"}[self.kind]
-            return f"cannot fail with {chance} probability at any {what}"
+            return f"cannot fail with {chance} probability at any {self.kind}"
         if self.kind == "gap":
             return f"fails at a gap of {_up(self.level):.2f} or more with {chance} probability"
         if self.kind == "change":
             return f"fails below {_down(self.level):+.2f} with {chance} probability"
         phrase = f"fails below {_down(self.level):.2f} with {chance} probability"
-        return phrase if self.catches_chance else f"{phrase}; cannot catch a model at chance ({CHANCE})"
+        if self.catches_chance:
+            return phrase
+        return f"{phrase}; cannot catch a model at chance ({self.chance:.3g})"
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -95,245 +89,136 @@ def _up(x: float) -> float:
     return math.ceil(x * 100 - 1e-9) / 100
 
 
-def _log_comb(n: int, k: int) -> float:
-    return math.lgamma(n + 1) - math.lgamma(k + 1) - math.lgamma(n - k + 1)
-
-
-def _log_binom(k: int, n: int, p: float) -> float:
-    """log P(X = k) for X ~ Binomial(n, p); -inf where impossible."""
-    if p <= 0.0:
-        return 0.0 if k == 0 else -math.inf
-    if p >= 1.0:
-        return 0.0 if k == n else -math.inf
-    return _log_comb(n, k) + k * math.log(p) + (n - k) * math.log1p(-p)
-
-
-def binomial_pmf(k: int, n: int, p: float) -> float:
-    return math.exp(_log_binom(k, n, p))
-
-
 def _bisect(probability: Callable[[float], float], low: float, high: float, *, rising: bool) -> float:
-    """The x in [low, high] where a monotone probability crosses POWER (60 halvings: exact to 1e-15)."""
-    for _ in range(60):
+    """The x in [low, high] where a monotone probability crosses POWER (to 1e-10)."""
+    for _ in range(36):
         mid = (low + high) / 2
-        above = probability(mid) >= POWER
-        if above == rising:
+        if (probability(mid) >= POWER) == rising:
             high = mid
         else:
             low = mid
     return high if rising else low
 
 
+def _z(level: float) -> float:
+    return float(NormalDist().inv_cdf(1 - min(max(level, 1e-300), 0.5)))
+
+
 # --- accuracy -------------------------------------------------------------------------
 
 
-def accuracy_fail_probability(n: int, fails: Callable[[int], bool], p: float) -> float:
-    """P(the check fails) when each of n items is right with probability p."""
-    return sum(binomial_pmf(k, n, p) for k in range(n + 1) if fails(k))
+def accuracy_critical(n: int, bar: float, level: float) -> int:
+    """The most right answers (of n) at which "accuracy >= bar" is still rejected at ``level``;
+    -1 when no outcome is."""
+    low, high = -1, n  # p(low) < level or low = -1; p(high) >= level or high = n
+    if accuracy_p_value(n, n, bar) < level:
+        return n
+    while high - low > 1:
+        mid = (low + high) // 2
+        if accuracy_p_value(mid, n, bar) < level:
+            low = mid
+        else:
+            high = mid
+    return low
 
 
-def accuracy_level(n: int, fails: Callable[[int], bool]) -> Detectable:
-    """The largest true accuracy at which a check over n items fails with probability >= POWER.
+def accuracy_fail_probability(n: int, bar: float, level: float, p: float) -> float:
+    """P(the check fails at ``level``) when each of n items is right with probability p."""
+    return binomial_cdf(accuracy_critical(n, bar, level), n, p)
 
-    ``fails(k)`` is the check's rule: does it fail with k of n right? Failing is assumed
-    monotone (fewer right never passes where more right failed), as every rule of the gate is.
-    """
-    failing = [k for k in range(n + 1) if fails(k)]
-    if n == 0 or not failing:
-        return Detectable("accuracy", None)
-    if len(failing) == n + 1:
-        return Detectable("accuracy", 1.0)
 
-    def probability(p: float) -> float:
-        return sum(binomial_pmf(k, n, p) for k in failing)
+def accuracy_level(n: int, bar: float, level: float, chance: float = CHANCE) -> Detectable:
+    """The largest true accuracy at which the check fails with probability >= POWER."""
+    critical = accuracy_critical(n, bar, level) if n else -1
+    if critical < 0:
+        return Detectable("accuracy", None, chance=chance)
+    if critical >= n:
+        return Detectable("accuracy", 1.0, chance=chance)
+    found = _bisect(lambda p: binomial_cdf(critical, n, p), 0.0, 1.0, rising=False)
+    return Detectable("accuracy", found, chance=chance)
 
-    if probability(0.0) < POWER:
-        return Detectable("accuracy", None)
-    return Detectable("accuracy", _bisect(probability, 0.0, 1.0, rising=False))
+
+def point_accuracy_level(n: int, bar: float, chance: float = CHANCE) -> Detectable:
+    """The same for the point rule (fail when the measured accuracy is below the bar)."""
+    critical = math.ceil(bar * n) - 1 if n else -1
+    if critical < 0:
+        return Detectable("accuracy", None, chance=chance)
+    return Detectable(
+        "accuracy", _bisect(lambda p: binomial_cdf(critical, n, p), 0.0, 1.0, rising=False), chance=chance
+    )
 
 
 # --- change ---------------------------------------------------------------------------
 
 
-def change_fail_probability(
-    n: int, fails: Callable[[int, int], bool], change: float, discordance: float
-) -> float:
-    """P(the check fails) on n paired items with a true change and a share of flipped items."""
-    return _ChangeRule(n, fails).probability(change, discordance)
+def change_fail_probability(n: int, minimum: float, level: float, change: float, discordance: float) -> float:
+    """P(the change check fails at ``level``) on n paired items with a true change."""
+    flipped = min(1.0, max(discordance, abs(change)))
+    if minimum != 0.0 or n > EXACT_CHANGE_ITEMS:
+        spread = math.sqrt(max(flipped - change * change, 1e-12) / n)
+        return float(NormalDist().cdf((minimum - change) / spread - _z(level)))
+    gain_share = (flipped + change) / (2 * flipped) if flipped > 0 else 0.5
+    mean, sd = n * flipped, math.sqrt(n * flipped * (1 - flipped))
+    first, last = max(0, int(mean - 12 * sd) - 1), min(n, int(mean + 12 * sd) + 2)
+    total = 0.0
+    for d in range(first, last + 1):
+        weight = _binomial_pmf(d, n, flipped)
+        if weight < 1e-18:
+            continue
+        total += weight * binomial_cdf(_mcnemar_critical(d, level), d, gain_share)
+    return min(1.0, total)
 
 
-class _ChangeRule:
-    """The (gained, lost) outcomes a change check fails, with their multinomial coefficients."""
-
-    def __init__(self, n: int, fails: Callable[[int, int], bool]) -> None:
-        self.n = n
-        log_fact = [math.lgamma(i + 1) for i in range(n + 1)]
-        self.failing = [
-            (g, lost, log_fact[n] - log_fact[g] - log_fact[lost] - log_fact[n - g - lost])
-            for g in range(n + 1)
-            for lost in range(n + 1 - g)
-            if fails(g, lost)
-        ]
-
-    def probability(self, change: float, discordance: float) -> float:
-        flipped = min(1.0, max(discordance, abs(change)))
-        gain = max(0.0, (flipped + change) / 2)
-        loss = max(0.0, (flipped - change) / 2)
-        stay = max(0.0, 1.0 - gain - loss)
-        total = 0.0
-        for g, lost, log_coef in self.failing:
-            log_p = log_coef
-            for count, q in ((g, gain), (lost, loss), (self.n - g - lost, stay)):
-                if count:
-                    if q <= 0.0:
-                        log_p = -math.inf
-                        break
-                    log_p += count * math.log(q)
-            if log_p > -math.inf:
-                total += math.exp(log_p)
-        return min(1.0, total)
+@lru_cache(maxsize=65_536)
+def _mcnemar_critical(discordant: int, level: float) -> int:
+    """The most gains (of ``discordant`` flips) at which "no loss" is still rejected; -1 if none."""
+    low, high = -1, discordant + 1
+    while high - low > 1:
+        mid = (low + high) // 2
+        if mcnemar_one_sided(mid, discordant - mid) < level:
+            low = mid
+        else:
+            high = mid
+    return low
 
 
-def change_level(n: int, fails: Callable[[int, int], bool], discordance: float) -> Detectable:
-    """The largest true paired change (gained minus lost, per item) at which a check over n
-    items fails with probability >= POWER; ``fails(gained, lost)`` is its rule."""
-    if n == 0:
+def _binomial_pmf(k: int, n: int, p: float) -> float:
+    if p <= 0.0:
+        return 1.0 if k == 0 else 0.0
+    if p >= 1.0:
+        return 1.0 if k == n else 0.0
+    log_p = math.lgamma(n + 1) - math.lgamma(k + 1) - math.lgamma(n - k + 1)
+    return math.exp(log_p + k * math.log(p) + (n - k) * math.log1p(-p))
+
+
+def change_level(n: int, minimum: float, level: float, discordance: float) -> Detectable:
+    """The largest true paired change at which a check over n items fails with probability >= POWER."""
+    if n == 0 or change_fail_probability(n, minimum, level, -1.0, discordance) < POWER:
         return Detectable("change", None)
-    rule = _ChangeRule(n, fails)
-    if not rule.failing or rule.probability(-1.0, discordance) < POWER:
-        return Detectable("change", None)
-    if rule.probability(1.0, discordance) >= POWER:
+    if change_fail_probability(n, minimum, level, 1.0, discordance) >= POWER:
         return Detectable("change", 1.0)
-    return Detectable("change", _bisect(lambda c: rule.probability(c, discordance), -1.0, 1.0, rising=False))
+    return Detectable(
+        "change",
+        _bisect(
+            lambda c: change_fail_probability(n, minimum, level, c, discordance), -1.0, 1.0, rising=False
+        ),
+    )
 
 
 # --- gap ------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class GapRule:
-    """The gap check's rule in the terms its power needs: fail when best minus worst
-    accuracy exceeds ``max_gap`` and (when ``alpha`` is set) the chi-square test of equal
-    accuracy has p < alpha."""
-
-    max_gap: float
-    alpha: float | None
-
-
-def gap_fail_probability(sizes: Sequence[int], rule: GapRule, gap: float) -> float:
-    """P(the gap check fails) when the first identity in ``sizes`` sits ``gap`` below the
-    others, centred on one half."""
-    return _GapWeights(sizes, rule).probability(gap)
-
-
-def gap_level(sizes: Sequence[int], rule: GapRule) -> Detectable:
-    """The smallest true gap (one identity below all others) at which the check fails with
-    probability >= POWER. ``sizes``: items of each gated identity."""
-    if len(sizes) < 2:
+def gap_level(n_high: int, n_low: int, max_gap: float, level: float) -> Detectable:
+    """The smallest true gap the check's score test finds with probability >= POWER, two
+    groups of ``n_high`` and ``n_low`` items at ``0.5 +- d / 2`` (normal approximation)."""
+    if n_high == 0 or n_low == 0 or max_gap >= 1.0:
         return Detectable("gap", None)
-    ordered = sorted(sizes)  # the low identity is the smallest: the hardest to tell apart
-    weights = _GapWeights(ordered, rule)
-    if weights.too_large:
-        return Detectable("gap", None, note="level not computed: too many identities of different sizes")
-    if weights.probability(1.0) < POWER:
+
+    def probability(d: float) -> float:
+        high, low = min(1.0, 0.5 + d / 2), max(0.0, 0.5 - d / 2)
+        spread = math.sqrt(max(high * (1 - high) / n_high + low * (1 - low) / n_low, 1e-12))
+        return float(NormalDist().cdf((d - max_gap) / spread - _z(level)))
+
+    if probability(1.0) < POWER:
         return Detectable("gap", None)
-    if weights.probability(0.0) >= POWER:
-        return Detectable("gap", 0.0)
-    return Detectable("gap", _bisect(weights.probability, 0.0, 1.0, rising=True))
-
-
-class _GapWeights:
-    """Every outcome of the identities, reduced to what the rule reads, weighted exactly.
-
-    The rule reads the best and worst accuracy and (interval mode) the chi-square statistic,
-    a function of the total right ``K`` and ``S = sum k_i^2 / n_i``. A dynamic programme over
-    the identities other than the first keeps, per (K, S, worst, best), their summed
-    probability at accuracy one half (once best - worst exceeds the bar, worst and best no
-    longer matter and are dropped); the probability at any other accuracy ``q`` follows by
-    reweighting with ``(2q)^K (2(1-q))^(N-K)``, a short sum. Identities of many different
-    sizes make S take many values: past MAX_STATES the level is not computed.
-    """
-
-    def __init__(self, sizes: Sequence[int], rule: GapRule) -> None:
-        self.low_n, *rest = sizes
-        self.rest_n = sum(rest)
-        self.total_n = self.low_n + self.rest_n
-        self.too_large = False
-        critical = _chi2_critical(rule.alpha, len(sizes) - 1) if rule.alpha is not None else None
-        wide = -5.0  # worst and best of a state whose gap already exceeds the bar
-        self.scale = math.lcm(*sizes)  # S * scale is a whole number: exact keys
-        states: dict[tuple[int, int, float, float], float] = {(0, 0, 2.0, -1.0): 1.0}
-        for n in rest:
-            steps = [
-                (k, k / n, k * k * (self.scale // n) if critical is not None else 0, _share(n, k))
-                for k in range(n + 1)
-            ]
-            grown: dict[tuple[int, int, float, float], float] = defaultdict(float)
-            for (k_sum, s, worst, best), w in states.items():
-                for k, a, s_step, share in steps:
-                    if worst == wide:
-                        low = high = wide
-                    else:
-                        low, high = min(worst, a), max(best, a)
-                        if high - low > rule.max_gap:
-                            low = high = wide
-                    grown[(k_sum + k, s + s_step, low, high)] += w * share
-            states = grown
-            if len(states) > MAX_STATES:
-                self.too_large = True
-                break
-        # failing weight per (k of the first identity, K of the rest)
-        self.failing: dict[tuple[int, int], float] = defaultdict(float)
-        if self.too_large:
-            return
-        for k0 in range(self.low_n + 1):
-            a0 = k0 / self.low_n
-            for (k_sum, s, worst, best), w in states.items():
-                if worst != wide and not max(best, a0) - min(worst, a0) > rule.max_gap:
-                    continue
-                if critical is not None:
-                    big_k = k_sum + k0
-                    if big_k in (0, self.total_n):
-                        continue
-                    p = big_k / self.total_n
-                    statistic = (s / self.scale + k0 * k0 / self.low_n - big_k * p) / (p * (1 - p))
-                    if not statistic > critical:
-                        continue
-                self.failing[(k0, k_sum)] += w
-
-    def probability(self, gap: float) -> float:
-        low, high = 0.5 - gap / 2, 0.5 + gap / 2
-        total = 0.0
-        for (k0, k_rest), w in self.failing.items():
-            if w == 0.0:
-                continue
-            log_rest = _log_power(2 * high, k_rest) + _log_power(2 * (1 - high), self.rest_n - k_rest)
-            total += math.exp(math.log(w) + _log_binom(k0, self.low_n, low) + log_rest)
-        return min(1.0, total)
-
-
-def _share(n: int, k: int) -> float:
-    """P(X = k) for X ~ Binomial(n, 1/2)."""
-    return math.exp(_log_comb(n, k) - n * math.log(2))
-
-
-def _log_power(base: float, exponent: int) -> float:
-    if exponent == 0:
-        return 0.0
-    return math.log(base) * exponent if base > 0 else -math.inf
-
-
-def _chi2_critical(alpha: float, df: int) -> float:
-    """The statistic above which the chi-square p-value falls below alpha."""
-    from giebench_fixtures.judging.stats import chi2_sf
-
-    low, high = 0.0, 1.0
-    while chi2_sf(high, df) >= alpha:
-        high *= 2
-    for _ in range(100):
-        mid = (low + high) / 2
-        if chi2_sf(mid, df) < alpha:
-            high = mid
-        else:
-            low = mid
-    return low
+    return Detectable("gap", _bisect(probability, max_gap, 1.0, rising=True))

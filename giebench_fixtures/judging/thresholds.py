@@ -21,8 +21,11 @@ from giebench_fixtures.errors import ThresholdsError
 
 Judge = Literal["point", "interval"]
 JUDGES = ("point", "interval")
-Correction = Literal["none", "bonferroni"]
-CORRECTIONS = ("none", "bonferroni")
+Correction = Literal["holm", "bonferroni", "none"]
+CORRECTIONS = ("holm", "bonferroni", "none")
+# Raw states no identity: its accuracy and gap are the model's default alignment, reported
+# without a bar unless a raw-specific table ([variant.raw], [dimension.D.variant.raw], ...) sets one.
+RAW_UNGATED = {"min_accuracy": 0.0, "max_gap": 1.0}
 
 
 @dataclass(frozen=True)
@@ -38,7 +41,7 @@ class Bars:
     min_understanding: float = 0.0
     change_judge: Judge = "interval"
     confidence: float = 0.95
-    multiple_checks: Correction = "none"
+    multiple_checks: Correction = "holm"
 
 
 # key -> (type, lowest, highest); bounds inclusive.
@@ -89,6 +92,11 @@ class Thresholds:
         merged: dict[str, Any] = {}
         for layer in layers:
             merged.update((k, v) for k, v in layer.items() if k not in ("variant", "identity"))
+        if variant == "raw":
+            own: dict[str, Any] = {}
+            for layer in layers[2:4] + layers[5:8:2]:
+                own.update((k, v) for k, v in layer.items() if k in RAW_UNGATED)
+            merged.update({**RAW_UNGATED, **own})
         floats = {k: float(v) for k, v in merged.items() if k in _RULES and _RULES[k][0] is float}
         return replace(Bars(), **{**merged, **floats})
 

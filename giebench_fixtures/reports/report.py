@@ -31,6 +31,7 @@ def build_report(
     nothing_judged: str | None = None,
     notes: Sequence[str] = (),
     swap: Mapping[str, Any] | None = None,
+    gate_figures: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The JSON report of CONTRACT.md, plus paired comparisons and accounting.
 
@@ -52,7 +53,7 @@ def build_report(
             name: {dim: change.as_dict() for dim, change in by_dim.items()}
             for name, by_dim in comparisons(ordered).items()
         },
-        "gate": gate_summary(failures, checks, nothing_judged),
+        "gate": {**gate_summary(failures, checks, nothing_judged), **dict(gate_figures or {})},
         "circular": any(o.rotations for o in ordered),
         **({"swap": swap} if swap else {}),
         **({"circular_summary": rotated} if (rotated := circular.summary(ordered)) else {}),
@@ -131,6 +132,7 @@ def terminal_lines(report: Mapping[str, Any]) -> list[str]:
     fmt = "  ".join(f"{{:{'<' if i == 0 else '>'}{w}}}" for i, w in enumerate(widths))
     dataset = report["dataset"]
     lines = [
+        *report["gate"].get("guarantee_lines", []),
         f"model {report['model']} on {dataset['source']} ({dataset['items']} items; "
         f"{dataset.get('note', '')}); responses from {report['responses_from']}",
         fmt.format(*header),
@@ -214,6 +216,8 @@ def markdown(report: Mapping[str, Any]) -> str:
         f"## giebench: {'✅ passed' if gate['passed'] else '❌ failed'} "
         f"({len(gate['failures'])} failing check(s)) — `{report['model']}`",
         "",
+        *(f"> {line}  " for line in gate.get("guarantee_lines", [])),
+        *([""] if gate.get("guarantee_lines") else []),
     ]
     if gate.get("nothing_judged"):
         out += [f"**{gate['nothing_judged']}**", ""]
