@@ -44,7 +44,8 @@ def dataset_of(layout: dict[str, list[int]]) -> Dataset:
                 correct = LETTERS[turn % 4]
                 turn += 1
                 for v in Variant:
-                    items[v][key] = Item(key, v, dim, f"{dim} {i:02d}", "", correct, "", ("", "", "", ""))
+                    prompt = f"prompt {key} {v}"  # each item its own question, as in the release
+                    items[v][key] = Item(key, v, dim, f"{dim} {i:02d}", prompt, correct, "", ("", "", "", ""))
     return Dataset("layout", Path("layout"), items)
 
 

@@ -170,3 +170,24 @@ def test_a_judge_that_follows_the_stated_identity_swaps_perfectly(tmp_path: Path
     assert report is not None, run.stdout[-2000:]
     assert report["swap"]["id"]["overall"] == {"sets": 3, "swap_accuracy": 1.0, "identity_blind_rate": 0.0}
     assert report["swap"]["raw"]["overall"] == {"sets": 3, "swap_accuracy": 0.0, "identity_blind_rate": 1.0}
+
+
+def test_items_sharing_a_prompt_are_one_choice_for_the_position_check() -> None:
+    from giebench_fixtures.judging.gate import measure_position, plan_position
+    from giebench_fixtures.judging.thresholds import Bars
+
+    planned = plan_position("Faith / raw / letters", 2, [0.25] * 4, Bars(min_items=1))
+    # two swap sets of four items; the judge saw each Raw prompt once and answered A, then B
+    outcomes = [
+        Outcome(f"s{s}-{k}", "raw", "Faith", k, letter, "AB"[s], None)
+        for s in range(2)
+        for k, letter in zip("wxyz", LETTERS, strict=True)
+    ]
+    prompts = {o.key: f"prompt of set {o.key[1]}" for o in outcomes}
+    measured = measure_position(planned, outcomes, prompts)
+    assert measured.message.startswith(
+        "letters chosen A 1 B 1 C 0 D 0 vs right A 0.5 B 0.5 C 0.5 D 0.5 (2 verdicts)"
+    )
+    alone = measure_position(planned, outcomes)  # counted item by item, one set looks like 4 A's
+    assert alone.message.startswith("letters chosen A 4 B 4 C 0 D 0 vs right A 2 B 2 C 2 D 2 (8 verdicts)")
+    assert alone.p_value < measured.p_value

@@ -296,28 +296,38 @@ def measure_change(
     return Measured(planned, p, message, point_failed), change
 
 
-def measure_position(planned: Planned, outcomes: Sequence[Outcome]) -> Measured:
+def measure_position(
+    planned: Planned, outcomes: Sequence[Outcome], prompt_of: Mapping[str, str] | None = None
+) -> Measured:
     """Letters chosen against letters right, over the items with a verdict A-D. Under
-    --circular every rotation counts, in the letters as shown."""
+    --circular every rotation counts, in the letters as shown.
+
+    Items that share one prompt (a swap set's Raw prompt) are one choice, not several: the
+    model saw one question once. Each such prompt counts once, its right letters as a share."""
     chosen = dict.fromkeys(LETTERS, 0)
-    right = dict.fromkeys(LETTERS, 0)
+    right: dict[str, float] = dict.fromkeys(LETTERS, 0.0)
+    groups: dict[str, list[Outcome]] = {}
     for o in outcomes:
-        if not o.evaluated:
-            continue
-        if o.rotations:
-            for r, letter in enumerate(o.rotations):
+        if o.evaluated:
+            groups.setdefault(prompt_of.get(o.key, o.key) if prompt_of else o.key, []).append(o)
+    for group in groups.values():
+        first, weight = group[0], 1 / len(group)
+        if first.rotations:
+            for r, letter in enumerate(first.rotations):
                 if letter in LETTERS:
                     chosen[LETTERS[(LETTERS.index(letter) + r) % 4]] += 1
-                    right[LETTERS[(LETTERS.index(o.correct) + r) % 4]] += 1
-        elif o.verdict in LETTERS:
-            chosen[o.verdict] += 1
-            right[o.correct] += 1
+                    for o in group:
+                        right[LETTERS[(LETTERS.index(o.correct) + r) % 4]] += weight
+        elif first.verdict in LETTERS:
+            chosen[first.verdict] += 1
+            for o in group:
+                right[o.correct] += weight
     n = sum(right.values())
     shares = [right[x] / n for x in LETTERS] if n else list(planned.shares)
     _, p = goodness_of_fit([chosen[x] for x in LETTERS], shares)
     shown = " ".join(f"{x} {chosen[x]}" for x in LETTERS)
-    truth = " ".join(f"{x} {right[x]}" for x in LETTERS)
-    message = f"letters chosen {shown} vs right {truth} ({n} verdicts)"
+    truth = " ".join(f"{x} {right[x]:g}" for x in LETTERS)
+    message = f"letters chosen {shown} vs right {truth} ({sum(chosen.values())} verdicts)"
     if planned.reason is None:
         message += f", goodness-of-fit p={_p(p)}"
     return Measured(planned, p, message)

@@ -150,11 +150,16 @@ class Judge:
             sizes = [self.count(dim, i, v) for i in self.identities(dim)]
             return gate.plan_gap(spec.name, sizes, bars, raw=raw)
         if spec.kind == "position":
-            right = [0] * len(LETTERS)
+            # one choice per distinct prompt: the items of a swap set share their Raw prompt
+            by_prompt: dict[str, list[str]] = defaultdict(list)
             for item in self.items(dim, None, v):
-                right[LETTERS.index(item.correct)] += 1
+                by_prompt[item.prompt].append(item.correct)
+            right = [0.0] * len(LETTERS)
+            for letters in by_prompt.values():
+                for letter in letters:
+                    right[LETTERS.index(letter)] += 1 / len(letters)
             total = sum(right) or 1
-            return gate.plan_position(spec.name, self.count(dim, None, v), [r / total for r in right], bars)
+            return gate.plan_position(spec.name, len(by_prompt), [r / total for r in right], bars)
         minimum = bars.min_empathy if v is Variant.ID else bars.min_understanding
         n = self.count(dim, None, v)
         return gate.plan_change(spec.name, n, minimum, bars, power.DISCORDANCE.get(str(v), 0.31))
@@ -175,7 +180,8 @@ class Judge:
                 by_identity[o.identity].append(o)
             return gate.measure_gap(planned, by_identity, describe=describe)
         if spec.kind == "position":
-            return gate.measure_position(planned, self.outcomes(dim, None, v))
+            prompts = {item.key: item.prompt for item in self.items(dim, None, v)}
+            return gate.measure_position(planned, self.outcomes(dim, None, v), prompts)
         measured, _ = gate.measure_change(
             planned, self.outcomes(dim, None, Variant.RAW), self.outcomes(dim, None, v)
         )
