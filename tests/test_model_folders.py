@@ -4,7 +4,7 @@ answers tied to the endpoint that gave them, and no credential in any file or li
 import json
 import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -21,12 +21,20 @@ RECORDING = Path("test_faith") / "test_accuracy[raw-Druid].json"
 IGNORED = {".git", "__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache"}
 
 
-def _repository_files() -> set[Path]:
-    return {
-        p.relative_to(ROOT)
-        for p in ROOT.rglob("*")
-        if p.is_file() and not IGNORED & set(p.relative_to(ROOT).parts) and ".egg-info" not in str(p)
-    }
+def _repository_files(ours: Iterable[str] = ()) -> set[Path]:
+    """The checkout's files, leaving out recording folders other than ours: tests running beside
+    this one under xdist record models of their own there."""
+    folders = {model_dirname(name) for name in ours}
+    snapshots = SNAPSHOTS.relative_to(ROOT)
+    files = set()
+    for p in ROOT.rglob("*"):
+        relative = p.relative_to(ROOT)
+        if not p.is_file() or IGNORED & set(relative.parts) or ".egg-info" in str(p):
+            continue
+        if relative.is_relative_to(snapshots) and relative.relative_to(snapshots).parts[0] not in folders:
+            continue
+        files.add(relative)
+    return files
 
 
 @pytest.fixture
@@ -45,7 +53,7 @@ def test_each_model_name_records_and_replays_in_a_folder_of_its_own(
 ) -> None:
     data = small_data(tmp_path / "data")
     cleanup.extend([*NAMES, "renamed"])
-    before = _repository_files()
+    before = _repository_files(cleanup)
     # min_items = 1: the one selected check is judged (a run that judges nothing fails)
     bars = tmp_path / "thresholds.toml"
     bars.write_text("[defaults]\nmin_items = 1\n")
@@ -67,7 +75,7 @@ def test_each_model_name_records_and_replays_in_a_folder_of_its_own(
 
         with ThreadPoolExecutor(max_workers=3) as pool:
             recorded = list(pool.map(record, NAMES))
-    written = _repository_files() - before
+    written = _repository_files(cleanup) - before
     folders = {name: SNAPSHOTS / model_dirname(name) for name in NAMES}
     assert written == {(folders[n] / RECORDING).relative_to(ROOT) for n in NAMES}, recorded[0][-2000:]
     assert len({f.name for f in folders.values()}) == len(NAMES)
@@ -94,7 +102,7 @@ def test_each_model_name_records_and_replays_in_a_folder_of_its_own(
     moved = SNAPSHOTS / model_dirname("renamed")
     note = f"note: the recordings in {moved} were made for model 'a/b'; replayed for 'renamed'"
     assert note in replayed["renamed"]
-    assert _repository_files() - before - written == {
+    assert _repository_files(cleanup) - before - written == {
         (SNAPSHOTS / model_dirname("renamed") / RECORDING).relative_to(ROOT)
     }
 
