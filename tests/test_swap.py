@@ -191,3 +191,24 @@ def test_items_sharing_a_prompt_are_one_choice_for_the_position_check() -> None:
     alone = measure_position(planned, outcomes)  # counted item by item, one set looks like 4 A's
     assert alone.message.startswith("letters chosen A 4 B 4 C 0 D 0 vs right A 2 B 2 C 2 D 2 (8 verdicts)")
     assert alone.p_value < measured.p_value
+
+
+def test_plan_says_what_the_swap_measure_rests_on(tmp_path: Path) -> None:
+    from giebench_fixtures.cli import main
+
+    data = _sets_folder(tmp_path)
+    plain = write_source(
+        tmp_path / "plain",
+        [{**i, "question": f"{i['question']} {i['key']}"} for i in expand_sets(invented_sets(3), Path("s"))],
+    )
+    import contextlib
+    import io
+
+    for folder, expected in [
+        (data, "identity swap: 3 sets of items sharing one Raw prompt, keyed to different answers"),
+        (plain, "identity swap: no items share a Raw prompt, so the run reports no swap measure"),
+    ]:
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            assert main(["plan", str(folder)]) == 0
+        assert expected in out.getvalue().splitlines()

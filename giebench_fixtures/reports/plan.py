@@ -9,9 +9,10 @@ at the level it gets in the family.
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Sequence
 
-from giebench_fixtures.data.items import Dataset, Variant
+from giebench_fixtures.data.items import Dataset, Variant, swap_sets
 from giebench_fixtures.judging import family, gate
 from giebench_fixtures.judging.gate import Planned
 from giebench_fixtures.judging.judge import Judge, every_check
@@ -77,4 +78,20 @@ def plan_lines(
             lines.append(f"  {label:<34} {p.n:>6}  {_level_text(p, chosen)}")
     judged = sum(1 for p in planned if p.name in chosen.members)
     lines += ["", f"{judged} of {len(planned)} checks can be judged, {len(planned) - judged} reported only"]
-    return lines
+    return lines + swap_lines(dataset)
+
+
+def swap_lines(dataset: Dataset) -> list[str]:
+    """What the identity-swap measure will rest on: the data's swap sets, per dimension."""
+    sets = swap_sets(dataset.items[Variant.RAW].values())
+    if not sets:
+        return ["", "identity swap: no items share a Raw prompt, so the run reports no swap measure"]
+    per_dimension = Counter(d for group in sets for d in {i.dimension for i in group})
+    return [
+        "",
+        f"identity swap: {len(sets)} sets of items sharing one Raw prompt, keyed to different answers",
+        "(" + ", ".join(f"{d} {n}" for d, n in per_dimension.items()) + ").",
+        "Reported per dimension and variant: the share of sets answered right for every identity",
+        "(swap accuracy) and the share answered the same whoever asks (identity-blind rate). A judge",
+        "that ignores the stated identity scores swap accuracy 0 and identity-blind rate 1.",
+    ]
