@@ -69,16 +69,15 @@ def test_items_failing_after_retries_are_not_evaluated_and_fail_the_gate(tmp_pat
 def test_a_wrong_key_ends_the_run_at_once_with_one_clear_line(tmp_path: Path) -> None:
     data = small_data(tmp_path / "data")
     with answering_server(api_key="the-right-key") as server:
-        started = time.monotonic()
         run = run_pytest(
             ["tests_bench", "--model=judge-1", f"--base-url={server.url}", f"--data={data}", "-n", "2"],
             env={"GIEBENCH_CACHE_DIR": str(tmp_path / "cache"), "OPENAI_API_KEY": "wrong-key"},
         )
-        elapsed = time.monotonic() - started
     assert run.returncode != 0
+    # "at once": a handful of requests (each worker's first), not one per prompt (45 here)
+    assert 1 <= len(server.log) <= 6, len(server.log)
     assert "refused the API key (HTTP 401); check $OPENAI_API_KEY" in run.stdout
     assert "Interrupted: giebench:" in run.stdout or "Interrupted: giebench:" in run.stderr
-    assert elapsed < 60
     assert "wrong-key" not in run.stdout + run.stderr
 
 
