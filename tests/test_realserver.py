@@ -87,7 +87,7 @@ def test_the_gate_runs_on_smollm2_behind_a_one_slot_llamacpp_server(tmp_path: Pa
     assert report["accounting"]["requests"] == 5 and report["accounting"]["retries"] == 0
     assert "cancel task" not in server_log  # no attempt was abandoned by the client and redone
     assert server_log.count("processing task") == 5
-    served = report["model"]["served"]
+    served = report["model_settings"]["served"]
     assert served and all("smollm2" in name.lower() for name in served), served
     # llama.cpp answers any name with its one model: --model=smollm2 is not what the replies say
     assert any(w.startswith("--model=smollm2 was answered by ") for w in report["warnings"]), report[
