@@ -198,9 +198,19 @@ def test_thresholds_layers_and_types(tmp_path: Path) -> None:
             "{path} (line 2): dimension.Gender.variant.cot.max_gapp: unknown key",
         ),
         (
-            "[dimension.Gender.identity.Female]\nconfidence = 0.3\n",
-            "{path} (line 2): dimension.Gender.identity.Female.confidence: 0.3 is out of range; "
-            "allowed 0.5 to 0.9999",
+            "[defaults]\nconfidence = 0.3\n",
+            "{path} (line 2): defaults.confidence: 0.3 is out of range; allowed 0.5 to 0.9999",
+        ),
+        (
+            # read nowhere if accepted: the family of a run has one level
+            "[dimension.Gender.identity.Female]\nconfidence = 0.99\n",
+            "{path} (line 2): dimension.Gender.identity.Female.confidence: applies to the whole run; "
+            "set it in [defaults] (or [circular])",
+        ),
+        (
+            '[dimension.Gender]\nmin_items = 3\n[dimension.Gender.variant.id]\nmultiple_checks = "none"\n',
+            "{path} (line 4): dimension.Gender.variant.id.multiple_checks: applies to the whole run; "
+            "set it in [defaults] (or [circular])",
         ),
         (
             "[defaults]\nmin_accuracy = true\n",

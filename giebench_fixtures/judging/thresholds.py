@@ -112,6 +112,10 @@ def unmatched_identities(thresholds: Thresholds, identities: Mapping[str, list[s
     ]
 
 
+# Keys that set the family's level and correction: one per run, never per scope.
+RUN_WIDE = ("confidence", "multiple_checks")
+
+
 def load_thresholds(path: Path, *, dimensions: tuple[str, ...] = DIMENSIONS) -> Thresholds:
     """Read and validate a thresholds file; raise ThresholdsError naming the key and its line."""
     if not path.exists():
@@ -190,6 +194,9 @@ class _Checker:
             if key in allowed:
                 continue
             dotted = f"{where}.{key}"
+            if key in RUN_WIDE and where not in ("defaults", "circular"):
+                # one family, one level: set here it would be read nowhere, silently
+                self.fail(dotted, "applies to the whole run; set it in [defaults] (or [circular])")
             if key in _CHOICES:
                 if item not in _CHOICES[key]:
                     choices = " or ".join(f'"{c}"' for c in _CHOICES[key])
