@@ -151,7 +151,7 @@ def dimension_table(report: Mapping[str, Any]) -> str:
             f'<tr class="{"overall" if dim == "*" else "dimension"}"><th>{escape(name)}</th><td>{items}</td>'
             + "".join(_accuracy_cell(stats(v), f"{name} {LABELS[v]}") for v in variants)
             + "".join(_change_cell(comparisons[c].get(dim), f"{name} {LABELS[c]}") for c in changes)
-            + "".join(_swap_cell(swap[v].get(dim)) for v in swaps)
+            + "".join(_swap_cell(swap[v].get("overall" if dim == "*" else dim)) for v in swaps)
             + f'<td class="{"failed" if count else "ok"}">{link}</td></tr>'
         )
     legend = (
