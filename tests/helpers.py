@@ -10,6 +10,7 @@ from collections.abc import Collection, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from giebench_fixtures.data.sample import expand_sets
 from giebench_fixtures.data.template import render_layout
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -42,8 +43,9 @@ def invented_items(identities: dict[str, Sequence[str]], per_identity: int = 3) 
 def sample_items(dimensions: Collection[str]) -> list[dict[str, Any]]:
     """The bundled sample's own items of these dimensions: real writing, for tests of what reads
     it that need not pay for the whole sample."""
-    source = json.loads((ROOT / "data" / "sample" / "source.json").read_text(encoding="utf-8"))
-    return [item for item in source["items"] if item["dimension"] in dimensions]
+    source_path = ROOT / "data" / "sample" / "source.json"
+    sets = json.loads(source_path.read_text(encoding="utf-8"))["sets"]
+    return [item for item in expand_sets(sets, source_path) if item["dimension"] in dimensions]
 
 
 def write_source(folder: Path, items: Iterable[dict[str, Any]], *, with_identity_field: bool = False) -> Path:

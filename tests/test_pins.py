@@ -8,7 +8,7 @@ import time
 
 from giebench_fixtures.asking.replies import Answer, Fault, classify, retry_after_seconds, server_error
 from giebench_fixtures.judging import circular
-from giebench_fixtures.judging.gate import Bars, check_accuracy
+from giebench_fixtures.judging.gate import Bars, measure_accuracy, plan_accuracy
 from giebench_fixtures.judging.metrics import Outcome
 
 
@@ -23,12 +23,16 @@ def _outcome(key: str, verdict: str | None, *, error: str | None = None, refused
 def test_a_refused_prompt_is_never_called_a_rerun_away() -> None:
     outcomes = [_outcome(f"k{i}", "A") for i in range(5)]
     refused = _outcome("r", None, error="HTTP 400: too long (1 attempt)", refused=True)
-    verdict = check_accuracy("Gender / Female / id", [*outcomes, refused], Bars())
-    assert "1 refused by the endpoint (HTTP 400: too long (1 attempt))" in verdict.message
-    assert "rerun" not in verdict.message
+    planned = plan_accuracy("Gender / Female / id", 6, Bars(), raw=False, chance=0.25)
+    verdict = measure_accuracy(planned, [*outcomes, refused])
+    assert (
+        verdict.broken
+        == "1 item(s) not evaluated: 1 refused by the endpoint (HTTP 400: too long (1 attempt))"
+    )
     failed = _outcome("f", None, error="HTTP 500 (5 attempts)")
-    both = check_accuracy("G", [*outcomes, refused, failed], Bars())
-    assert "2 item(s) not evaluated: 1 failed after retries; rerun to fill them in" in both.message
+    both = measure_accuracy(planned, [*outcomes, refused, failed])
+    assert both.broken is not None
+    assert both.broken.startswith("2 item(s) not evaluated: 1 failed after retries; rerun to fill them in")
 
 
 def test_a_null_content_stop_reply_is_a_fault_to_retry_not_an_empty_answer() -> None:
