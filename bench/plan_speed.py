@@ -30,7 +30,9 @@ def dataset(total: int) -> Dataset:
     for n in range(total):
         dim, ident = slots[n % len(slots)]
         for v in Variant:
-            items[v][f"k{n}"] = Item(f"k{n}", v, dim, ident, f"prompt {n} {v}", LETTERS[n % 4], f"q{n}", ("", "", "", ""))
+            items[v][f"k{n}"] = Item(
+                f"k{n}", v, dim, ident, f"prompt {n} {v}", LETTERS[n % 4], f"q{n}", ("", "", "", "")
+            )
     return Dataset("bench", Path("bench"), items)
 
 
