@@ -83,4 +83,6 @@ def test_a_second_signal_exits_at_once(tmp_path: Path) -> None:
         time.sleep(0.3)
         run.send_signal(signal.SIGTERM)
         run.communicate(timeout=20)  # long before the 30 s reply
-    assert run.returncode == 128 + signal.SIGTERM
+    # our handler's exit, or (if the run was already past its handler, in pytest's teardown) the
+    # default one: either way the second signal ended the run, not the 30 s reply
+    assert run.returncode in (128 + signal.SIGTERM, -signal.SIGTERM)
