@@ -8,9 +8,10 @@ from typing import Any
 import pytest
 
 from giebench_fixtures.data.items import Dataset, Variant
-from giebench_fixtures.judging.gate import Verdict
+from giebench_fixtures.judging.gate import CheckKind, Verdict
+from giebench_fixtures.judging.judge import CheckSpec
 from giebench_fixtures.recording.snapshots import RecordingExtension, identity_test_id
-from giebench_fixtures.session import GateRun
+from giebench_fixtures.session import GateRun, Scope
 
 
 class GateChecks:
@@ -110,3 +111,50 @@ def gate_params(
                 for v in pairs
             ]
     return params
+
+
+def dimension_of(item: pytest.Item) -> str | None:
+    """The DIMENSION a gate module declares (or the generic module's parameter), for items of
+    tests_bench modules."""
+    declared = getattr(getattr(item, "module", None), "DIMENSION", None)
+    if declared is not None:
+        return str(declared)
+    params = getattr(getattr(item, "callspec", None), "params", {})
+    return str(params["dimension"]) if isinstance(params.get("dimension"), str) else None
+
+
+def scopes_of(item: pytest.Item, run: GateRun) -> list[Scope]:
+    """The (dimension, identity, variant) groups of items a gate test reads."""
+    dimension = dimension_of(item)
+    params = getattr(item, "callspec", None)
+    if dimension is None or params is None:
+        return []
+    p = params.params
+    if not all(isinstance(v, str) for v in p.values()):
+        return []  # an empty parameter set (e.g. no Raw->ID pair under --variants=raw)
+    if "identity" in p:
+        return [(dimension, p["identity"], Variant(p["variant"]))]
+    variants = [Variant(p["variant"])] if "variant" in p else [Variant.RAW, Variant(p["compared"])]
+    return [(dimension, ident, v) for v in variants for ident in run.dataset.identities(dimension)]
+
+
+CHECK_KINDS: dict[str, CheckKind] = {
+    "test_accuracy": "accuracy",
+    "test_pooled_accuracy": "accuracy",
+    "test_gap": "gap",
+    "test_change": "change",
+    "test_position": "position",
+}
+
+
+def check_of(item: pytest.Item) -> CheckSpec | None:
+    """The gate check a selected test will ask for: the run's family is known before any runs."""
+    dimension = dimension_of(item)
+    kind = CHECK_KINDS.get(getattr(item, "originalname", ""))
+    params = getattr(getattr(item, "callspec", None), "params", {})
+    if dimension is None or kind is None or not all(isinstance(v, str) for v in params.values()):
+        return None
+    variant = params.get("compared") or params.get("variant")
+    if variant is None:
+        return None
+    return CheckSpec(kind, dimension, params.get("identity"), Variant(variant))

@@ -24,10 +24,9 @@ from giebench_fixtures.data.repository import (
     unasked_by_any_module,
 )
 from giebench_fixtures.errors import GiebenchError
-from giebench_fixtures.gate_checks import GateChecks, gate_params
+from giebench_fixtures.gate_checks import GateChecks, check_of, dimension_of, gate_params, scopes_of
 from giebench_fixtures.interrupting import Interruption, install, uninstall
-from giebench_fixtures.judging.gate import CheckKind
-from giebench_fixtures.judging.judge import CheckSpec, why_nothing_judged
+from giebench_fixtures.judging.judge import why_nothing_judged
 from giebench_fixtures.judging.metrics import Outcome
 from giebench_fixtures.options import PYTEST_OPTIONS, USAGE, RunValues, check_cache_dir, check_run_values
 from giebench_fixtures.recording.snapshots import RecordingExtension, model_dirname
@@ -230,40 +229,15 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     metafunc.parametrize(("dimension," if others else "") + argnames, params)
 
 
-def _dimension_of(item: pytest.Item) -> str | None:
-    """The DIMENSION a gate module declares (or the generic module's parameter), for items of
-    tests_bench modules."""
-    declared = getattr(getattr(item, "module", None), "DIMENSION", None)
-    if declared is not None:
-        return str(declared)
-    params = getattr(getattr(item, "callspec", None), "params", {})
-    return str(params["dimension"]) if isinstance(params.get("dimension"), str) else None
-
-
-def _scopes(item: pytest.Item, run: GateRun) -> list[Scope]:
-    """The (dimension, identity, variant) groups of items a gate test reads."""
-    dimension = _dimension_of(item)
-    params = getattr(item, "callspec", None)
-    if dimension is None or params is None:
-        return []
-    p = params.params
-    if not all(isinstance(v, str) for v in p.values()):
-        return []  # an empty parameter set (e.g. no Raw->ID pair under --variants=raw)
-    if "identity" in p:
-        return [(dimension, p["identity"], Variant(p["variant"]))]
-    variants = [Variant(p["variant"])] if "variant" in p else [Variant.RAW, Variant(p["compared"])]
-    return [(dimension, ident, v) for v in variants for ident in run.dataset.identities(dimension)]
-
-
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     # The generic module with no dimension left to ask has nothing to say: no empty skips.
     items[:] = [
         i
         for i in items
-        if not (getattr(getattr(i, "module", None), "OTHER_DIMENSIONS", False) and _dimension_of(i) is None)
+        if not (getattr(getattr(i, "module", None), "OTHER_DIMENSIONS", False) and dimension_of(i) is None)
     ]
     for item in items:
-        if _dimension_of(item):
+        if dimension_of(item):
             item.add_marker(pytest.mark.giebench)
     in_bench = any("tests_bench" in Path(str(i.path)).parts for i in items)
     if in_bench and config.stash[_STATE].run is None:
@@ -283,40 +257,18 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 
     scopes: set[Scope] = set()
     for item in session.items:
-        item_scopes = _scopes(item, run)
+        item_scopes = scopes_of(item, run)
         scopes.update(item_scopes)
         if item.name.startswith("test_accuracy[") and len(item_scopes) == 1:  # the recorded tests
             location = RecordingExtension.get_location(test_location=PyTestLocation(item), index=0)
             run.recordings[item_scopes[0]] = Path(location)
     try:
         run.prepare(scopes, _rerecord_command(session.config))
-        state.gate_figures = run.settle(spec for item in session.items if (spec := _check_of(item)))
+        state.gate_figures = run.settle(spec for item in session.items if (spec := check_of(item)))
     except GiebenchError as exc:
         # Stop the run (and, under xdist, the controller) after one test reports it.
         state.fatal = f"giebench: {exc}"
         session.shouldstop = state.fatal
-
-
-_CHECK_KINDS: dict[str, CheckKind] = {
-    "test_accuracy": "accuracy",
-    "test_pooled_accuracy": "accuracy",
-    "test_gap": "gap",
-    "test_change": "change",
-    "test_position": "position",
-}
-
-
-def _check_of(item: pytest.Item) -> CheckSpec | None:
-    """The gate check a selected test will ask for: the run's family is known before any runs."""
-    dimension = _dimension_of(item)
-    kind = _CHECK_KINDS.get(getattr(item, "originalname", ""))
-    params = getattr(getattr(item, "callspec", None), "params", {})
-    if dimension is None or kind is None or not all(isinstance(v, str) for v in params.values()):
-        return None
-    variant = params.get("compared") or params.get("variant")
-    if variant is None:
-        return None
-    return CheckSpec(kind, dimension, params.get("identity"), Variant(variant))
 
 
 def _rerecord_command(config: pytest.Config) -> str:
@@ -384,7 +336,7 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
     if not any(c["outcome"] != "not judged" for c in state.checks):
         # A gate that judged nothing has shown nothing: that is a failed run, never a pass.
-        dims = {d for item in session.items if (d := _dimension_of(item))}
+        dims = {d for item in session.items if (d := dimension_of(item))}
         reported_only = sum(1 for c in state.checks if c["outcome"] == "not judged")
         state.nothing_judged = why_nothing_judged(state.run.dataset, dims, reported_only)
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
