@@ -63,12 +63,13 @@ def test_no_growth_toward_the_deadline() -> None:
 
 
 def test_a_one_slot_server_is_never_flooded_and_no_attempt_times_out(tmp_path: Path) -> None:
-    """--concurrency=32 against a server that serves one request at a time and 0.2 s each:
-    sending all nine at once would keep the last ones queued past the 1 s deadline."""
+    """--concurrency=32 against a server that serves one request at a time and 0.5 s each:
+    sending all nine at once would keep the last ones queued past the 3 s deadline (4.5 s),
+    while two in flight wait 1 s at most: 2 s to spare for a busy machine."""
     data = small_data(tmp_path / "data")
-    with answering_server(slots=1, latency=0.2) as server:
+    with answering_server(slots=1, latency=0.5) as server:
         run, report = live_gate(
-            server, data, tmp_path, "-k", "Gryphon", "--concurrency=32", "--request-timeout=1"
+            server, data, tmp_path, "-k", "Gryphon", "--concurrency=32", "--request-timeout=3"
         )
     assert report is not None, run.stdout[-2000:]
     assert server.peak_in_flight <= 2
