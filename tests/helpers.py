@@ -77,3 +77,14 @@ def run_pytest(
         text=True,
         timeout=timeout,
     )
+
+
+def run_cli(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    """Run the giebench command in a subprocess at the repository root, as a user would."""
+    return subprocess.run(
+        [sys.executable, "-m", "giebench_fixtures.cli", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from collections import defaultdict
 from fractions import Fraction
 from pathlib import Path
@@ -27,7 +26,7 @@ from giebench_fixtures.data.template import render_prompt
 from giebench_fixtures.errors import DataError, EndpointError
 from giebench_fixtures.judging.verdicts import read_verdict
 
-from .helpers import ROOT, invented_items, run_pytest, sample_items, write_source
+from .helpers import invented_items, run_cli, run_pytest, sample_items, write_source
 
 BIKES = "Should towns build more bike lanes?"
 
@@ -301,13 +300,7 @@ def test_item_files_in_source_json_format_are_read_with_their_problems_named(tmp
 
 
 def _audit_cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "giebench_fixtures.cli", "data", "audit", *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    return run_cli("data", "audit", *args, timeout=60)
 
 
 def _opener_items() -> list[dict[str, Any]]:

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 from giebench_fixtures.data import audit, cues
 from giebench_fixtures.data.answer_model import cross_validated
 from giebench_fixtures.data.cues import AuditItem
 
+from .helpers import run_cli
 from .test_swap import invented_sets
 
 ANSWERS = (
@@ -79,12 +79,7 @@ def test_no_answer_only_model_beats_a_quarter_on_complete_sets() -> None:
 
 
 def _audit_cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "giebench_fixtures.cli", "data", "audit", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return run_cli("data", "audit", *args, timeout=120)
 
 
 def test_audit_of_a_sets_file_passes_max_cue_with_full_coverage(tmp_path: Path) -> None:

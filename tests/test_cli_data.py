@@ -6,7 +6,6 @@ import json
 import re
 import shutil
 import subprocess
-import sys
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -14,7 +13,7 @@ from typing import Any
 from giebench_fixtures.data import sample
 from giebench_fixtures.data.items import DIMENSIONS, LETTERS, VARIANTS
 
-from .helpers import ROOT, invented_items, write_source
+from .helpers import ROOT, invented_items, run_cli, write_source
 
 SAMPLE = ROOT / "data" / "sample"
 SOURCE = SAMPLE / sample.SOURCE_NAME
@@ -22,13 +21,7 @@ PROMPT_FILES = [v.filename for v in VARIANTS]
 
 
 def _run_cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "giebench_fixtures.cli", *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    return run_cli(*args, timeout=60)
 
 
 def _sample_spec() -> dict[str, Any]:

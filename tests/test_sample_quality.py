@@ -5,25 +5,18 @@ from __future__ import annotations
 
 import re
 import subprocess
-import sys
 from collections import Counter
 
 from giebench_fixtures.data.items import LETTERS, Variant, swap_sets
 from giebench_fixtures.data.loading import load_source
 
-from .helpers import ROOT
+from .helpers import ROOT, run_cli
 
 SAMPLE = ROOT / "data" / "sample"
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "giebench_fixtures.cli", *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    return run_cli(*args)
 
 
 def test_every_cue_and_the_answer_only_model_stay_at_or_below_0_30_with_full_coverage() -> None:
