@@ -3,13 +3,15 @@ noted on the test for the report, and a test fails, skips or passes with its one
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from giebench_fixtures.data.items import Dataset, Variant
+from giebench_fixtures.data.repository import unasked_by_any_module
 from giebench_fixtures.judging.gate import CheckKind, Verdict
-from giebench_fixtures.judging.judge import CheckSpec
+from giebench_fixtures.judging.judge import CheckSpec, why_nothing_judged
 from giebench_fixtures.recording.snapshots import RecordingExtension, identity_test_id
 from giebench_fixtures.session import GateRun, Scope
 
@@ -158,3 +160,20 @@ def check_of(item: pytest.Item) -> CheckSpec | None:
     if variant is None:
         return None
     return CheckSpec(kind, dimension, params.get("identity"), Variant(variant))
+
+
+def run_level_failures(
+    run: GateRun, root: Path, checked_dimensions: set[str], checks: list[dict[str, Any]]
+) -> tuple[list[str], str | None]:
+    """What fails the run as a whole: dimensions no tests_bench module asks, and a gate that
+    judged nothing (it has shown nothing: a failed run, never a pass)."""
+    uncovered = [
+        # A gate that silently skips part of the data would pass on half of it.
+        f"{dimension}: no tests_bench module asks this dimension of the data "
+        "(add one with DIMENSION = ..., or restore tests_bench/test_other_dimensions.py)"
+        for dimension in unasked_by_any_module(root, run.dataset.dimensions())
+    ]
+    if any(c["outcome"] != "not judged" for c in checks):
+        return uncovered, None
+    reported_only = sum(1 for c in checks if c["outcome"] == "not judged")
+    return uncovered, why_nothing_judged(run.dataset, checked_dimensions, reported_only)

@@ -5,7 +5,6 @@ Registered once, by the repository's root ``conftest.py``.
 
 from __future__ import annotations
 
-import json
 import os
 import uuid
 from pathlib import Path
@@ -17,16 +16,18 @@ from giebench_fixtures.asking.completion import BASELINE_PREFIX, Sampling
 from giebench_fixtures.asking.pacing import STOP
 from giebench_fixtures.asking.runner import Accounting
 from giebench_fixtures.data.items import Variant, parse_variants
-from giebench_fixtures.data.repository import (
-    cache_dir,
-    declared_dimensions,
-    find_repository,
-    unasked_by_any_module,
-)
+from giebench_fixtures.data.repository import cache_dir, declared_dimensions, find_repository
 from giebench_fixtures.errors import GiebenchError
-from giebench_fixtures.gate_checks import GateChecks, check_of, dimension_of, gate_params, scopes_of
+from giebench_fixtures.gate_checks import (
+    GateChecks,
+    check_of,
+    dimension_of,
+    gate_params,
+    run_level_failures,
+    scopes_of,
+)
+from giebench_fixtures.handover import Handover
 from giebench_fixtures.interrupting import Interruption, install, uninstall
-from giebench_fixtures.judging.judge import why_nothing_judged
 from giebench_fixtures.judging.metrics import Outcome
 from giebench_fixtures.options import PYTEST_OPTIONS, USAGE, RunValues, check_cache_dir, check_run_values
 from giebench_fixtures.recording.snapshots import RecordingExtension, model_dirname
@@ -301,15 +302,13 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
         state.run.evaluate_prepared()
     worker_output = getattr(session.config, "workeroutput", None)
     if worker_output is not None:
-        worker_output["giebench"] = json.dumps(
-            {
-                "outcomes": [_outcome_dict(o) for o in state.run.used.values()],
-                "accounting": state.run.accounting.as_dict(),
-                "requests": state.run.request_facts().as_dict(),
-                "fatal": state.fatal,
-                "gate_figures": state.gate_figures,
-            }
-        )
+        worker_output["giebench"] = Handover(
+            outcomes=list(state.run.used.values()),
+            accounting=state.run.accounting,
+            requests=state.run.request_facts(),
+            fatal=state.fatal,
+            gate_figures=state.gate_figures,
+        ).to_json()
         return
     # Under xdist the workers share the controller's testrunuid, held by its node manager.
     nodes = getattr(session.config.pluginmanager.getplugin("dsession"), "nodemanager", None)
@@ -323,22 +322,12 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
         session.exitstatus = pytest.ExitCode.INTERRUPTED
     if session.exitstatus in (pytest.ExitCode.INTERRUPTED, pytest.ExitCode.USAGE_ERROR):
         return
-    uncovered = [
-        # A gate that silently skips part of the data would pass on half of it.
-        f"{dimension}: no tests_bench module asks this dimension of the data "
-        "(add one with DIMENSION = ..., or restore tests_bench/test_other_dimensions.py)"
-        for dimension in unasked_by_any_module(
-            repository_root(session.config), state.run.dataset.dimensions()
-        )
-    ]
-    if uncovered:
-        state.failures.extend(uncovered)
-        session.exitstatus = pytest.ExitCode.TESTS_FAILED
-    if not any(c["outcome"] != "not judged" for c in state.checks):
-        # A gate that judged nothing has shown nothing: that is a failed run, never a pass.
-        dims = {d for item in session.items if (d := dimension_of(item))}
-        reported_only = sum(1 for c in state.checks if c["outcome"] == "not judged")
-        state.nothing_judged = why_nothing_judged(state.run.dataset, dims, reported_only)
+    dims = {d for item in session.items if (d := dimension_of(item))}
+    uncovered, state.nothing_judged = run_level_failures(
+        state.run, repository_root(session.config), dims, state.checks
+    )
+    state.failures.extend(uncovered)
+    if uncovered or state.nothing_judged:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
     run_level = [*uncovered, *([state.nothing_judged] if state.nothing_judged else [])]
     if run_level:
@@ -363,40 +352,20 @@ def _junit_case(config: pytest.Config, message: str, *, error: bool) -> None:
     xml.pytest_runtest_logreport(report)
 
 
-def _outcome_dict(o: Outcome) -> dict[str, Any]:
-    return {
-        f: getattr(o, f)
-        for f in (
-            "key",
-            "variant",
-            "dimension",
-            "identity",
-            "correct",
-            "verdict",
-            "response",
-            "error",
-            "rotations",
-            "finish_reason",
-            "refused",
-        )
-    }
-
-
 @pytest.hookimpl(optionalhook=True)
 def pytest_testnodedown(node: Any, error: Any) -> None:
     payload = getattr(node, "workeroutput", {}).get("giebench")
     state = node.config.stash[_STATE]
     if payload is None:
         return
-    data = json.loads(payload)
-    for o in data["outcomes"]:
-        outcome = Outcome(**{**o, "rotations": tuple(o.get("rotations", ()))})
+    handed = Handover.from_json(payload)
+    for outcome in handed.outcomes:
         state.outcomes[(outcome.key, outcome.variant)] = outcome
-    state.accounting.add(Accounting(**data["accounting"]))
-    state.requests = state.requests.merged(RequestFacts(**data["requests"]))
-    state.fatal = state.fatal or data.get("fatal")
-    if data.get("gate_figures"):  # every worker settled the same family; the controller collects none
-        state.gate_figures = data["gate_figures"]
+    state.accounting.add(handed.accounting)
+    state.requests = state.requests.merged(handed.requests)
+    state.fatal = state.fatal or handed.fatal
+    if handed.gate_figures:  # every worker settled the same family; the controller collects none
+        state.gate_figures = handed.gate_figures
 
 
 def _report(config: pytest.Config) -> dict[str, Any] | None:
