@@ -7,26 +7,12 @@ worker's outcomes, request counts, notes, its fatal stop if any, and the settled
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from giebench_fixtures.asking.runner import Accounting
 from giebench_fixtures.judging.metrics import Outcome
 from giebench_fixtures.session import RequestFacts
-
-_OUTCOME_FIELDS = (
-    "key",
-    "variant",
-    "dimension",
-    "identity",
-    "correct",
-    "verdict",
-    "response",
-    "error",
-    "rotations",
-    "finish_reason",
-    "refused",
-)
 
 
 @dataclass
@@ -40,7 +26,7 @@ class Handover:
     def to_json(self) -> str:
         return json.dumps(
             {
-                "outcomes": [{f: getattr(o, f) for f in _OUTCOME_FIELDS} for o in self.outcomes],
+                "outcomes": [asdict(o) for o in self.outcomes],
                 "accounting": self.accounting.as_dict(),
                 "requests": self.requests.as_dict(),
                 "fatal": self.fatal,
