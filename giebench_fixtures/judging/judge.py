@@ -73,25 +73,23 @@ class Judge:
     _planned: dict[CheckSpec, Planned] = field(default_factory=dict)  # the layout's part: once
     _scored: dict[tuple[str, str, Variant], list[Outcome]] = field(default_factory=dict)  # per settle
 
-    def items(self, dimension: str, identity: str | None, variant: Variant) -> list[Item]:
+    def _scopes(self) -> dict[tuple[str, str, Variant], list[Item]]:
+        """The items of each (dimension, identity, variant), indexed on first use."""
         if self._index is None:
             index: dict[tuple[str, str, Variant], list[Item]] = defaultdict(list)
             for v, by_key in self.dataset.items.items():
                 for item in by_key.values():
                     index[(item.dimension, item.identity, v)].append(item)
             self._index = dict(index)
-        if identity is not None:
-            return self._index.get((dimension, identity, variant), [])
-        return [
-            i
-            for ident in self.identities(dimension)
-            for i in self._index.get((dimension, ident, variant), [])
-        ]
+        return self._index
+
+    def items(self, dimension: str, identity: str | None, variant: Variant) -> list[Item]:
+        if identity is None:
+            return [i for ident in self.identities(dimension) for i in self.items(dimension, ident, variant)]
+        return self._scopes().get((dimension, identity, variant), [])
 
     def identities(self, dimension: str) -> list[str]:
-        self.items(dimension, "", Variant.RAW)  # builds the index
-        assert self._index is not None
-        return sorted({ident for (dim, ident, _) in self._index if dim == dimension})
+        return sorted({ident for (dim, ident, _) in self._scopes() if dim == dimension})
 
     def count(self, dimension: str, identity: str | None, variant: Variant) -> int:
         """Items of a scope (an item asked in four rotations counts once)."""
@@ -165,12 +163,12 @@ class Judge:
         return gate.plan_change(spec.name, n, minimum, bars, power.DISCORDANCE.get(str(v), 0.31))
 
     def family_of(self, planned: list[Planned]) -> family.Family:
-        defaults = self.thresholds.bars("", None, None, circular=self.circular)
+        defaults = self.thresholds.bars("", circular=self.circular)  # run-wide keys live in [defaults]
         return family.settle(planned, round(1 - defaults.confidence, 12), defaults.multiple_checks)
 
     # --- measuring and deciding ----------------------------------------------------------------
 
-    def measure(self, spec: CheckSpec, planned: Planned, *, describe: bool = True) -> Measured:
+    def measure(self, spec: CheckSpec, planned: Planned, *, describe: bool) -> Measured:
         dim, v = spec.dimension, spec.variant
         if spec.kind == "accuracy":
             return gate.measure_accuracy(planned, self.outcomes(dim, spec.identity, v))
@@ -192,9 +190,12 @@ class Judge:
         ``levels=False`` skips the detectable levels (simulations)."""
         unique = list(dict.fromkeys(specs))
         self._scored.clear()  # the responses may have changed since the last settle
-        planned = [self._planned.get(s) or self._planned.setdefault(s, self.plan(s)) for s in unique]
+        for s in unique:
+            if s not in self._planned:
+                self._planned[s] = self.plan(s)
+        planned = [self._planned[s] for s in unique]
         chosen = self.family_of(planned)
-        measured = [self.measure(s, p, describe=levels) for s, p in zip(unique, planned, strict=True)]
+        measured = [self.measure(s, self._planned[s], describe=levels) for s in unique]
         self.verdicts.update(family.decide(measured, chosen, levels=levels))
         self.gate_figures = family.guarantee(planned, chosen, [str(v) for v in self.variants])
         return self.gate_figures
@@ -234,18 +235,16 @@ class Judge:
 def why_nothing_judged(dataset: Dataset, checked_dimensions: set[str], reported_only: int) -> str:
     """One line saying why a run judged no check: no data, no covered dimension, or every
     selected check reported only."""
-    items = sum(len(v) for v in dataset.items.values()) // max(len(dataset.items), 1)
-    if items == 0:
+    if not dataset.keys:
         where = dataset.source if dataset.source == str(dataset.path) else f"{dataset.source}, {dataset.path}"
         return f"nothing was judged: the data ({where}) holds no item"
     present = dataset.dimensions()
     if not checked_dimensions:
         return "nothing was judged: no gate check was selected (see -k, -m and --variants)"
     if not checked_dimensions & set(present):
-        covered = ", ".join(sorted(checked_dimensions)) or "none"
         return (
             f"nothing was judged: no selected gate check covers a dimension of the data "
-            f"(data: {', '.join(present)}; checks selected for: {covered})"
+            f"(data: {', '.join(present)}; checks selected for: {', '.join(sorted(checked_dimensions))})"
         )
     return (
         f"nothing was judged: all {reported_only} selected check(s) were reported only "
