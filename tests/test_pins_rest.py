@@ -4,6 +4,7 @@ a reader can check by hand (bench/mutation/rest.md)."""
 from __future__ import annotations
 
 import json
+import locale
 import math
 from pathlib import Path
 
@@ -123,6 +124,17 @@ def test_identity_overrides_for_a_dimension_the_data_lacks_are_named(tmp_path: P
         f"{path}: [dimension.Faith.identity.Druid] matches no Faith identity in the data",
         f"{path}: [dimension.Gender.identity.Gryphon] matches no Gender identity in the data",
     ]
+
+
+def test_a_thresholds_file_is_read_as_utf8_whatever_the_locale(tmp_path: Path) -> None:
+    path = _thresholds(tmp_path, '[dimension.Faith.identity."Māori"]\nmin_accuracy = 0.6\n')
+    before = locale.setlocale(locale.LC_CTYPE)
+    locale.setlocale(locale.LC_CTYPE, "C")  # an ASCII locale, as a bare container or CI image has
+    try:
+        t = load_thresholds(path)
+    finally:
+        locale.setlocale(locale.LC_CTYPE, before)
+    assert t.bars("Faith", "Māori", "id").min_accuracy == 0.6
 
 
 # --- metrics.py ------------------------------------------------------------------------------
