@@ -69,7 +69,7 @@ class Tally:
     def accuracy(self) -> float:
         return self.correct / self.n if self.n else 0.0
 
-    def interval(self, confidence: float = 0.95) -> tuple[float, float]:
+    def interval(self, confidence: float) -> tuple[float, float]:
         return wilson_interval(self.correct, self.n, confidence)
 
     def as_dict(self) -> dict[str, Any]:
@@ -115,7 +115,7 @@ class Change:
     def p_value(self) -> float:
         return mcnemar_exact(self.gained, self.lost)
 
-    def interval(self, confidence: float = 0.95) -> tuple[float, float]:
+    def interval(self, confidence: float) -> tuple[float, float]:
         return paired_change_interval(self.gained, self.lost, self.n, confidence)
 
     @property
