@@ -238,6 +238,7 @@ def test_accuracy_message_at_other_levels_and_without_a_bar() -> None:
     )
     raw = plan_accuracy("a", 6, Bars(min_accuracy=0.0), raw=True, chance=0.25)
     assert measure_accuracy(raw, answers("F", "111111")).message == "accuracy 1.00 (6/6, 95% CI 0.61–1.00)"
+    assert measure_accuracy(planned, answers("F", "0")).point_failed  # one answer, wrong: 0 < 0.5
     nothing = measure_accuracy(planned, [o("x", None, error="HTTP 500 (5 attempts)")])
     assert not nothing.point_failed  # no answer is no accuracy; the broken item fails the check instead
     assert nothing.broken is not None
@@ -321,9 +322,9 @@ def test_many_identities_are_tested_on_held_out_halves() -> None:
     # Each identity's items in key order; the first (larger) half chooses, the second is tested:
     #   a 111|10  chooses 1.0, tests 1/2      d 0|0    chooses 0,   tests 0/1
     #   b 10|10   chooses 0.5, tests 1/2      e 1|1    chooses 1.0, tests 1/1
-    #   c 110|11  chooses 2/3, tests 2/2
+    #   c 110|00  chooses 2/3, tests 0/2
     # ranked d, b, c, a, e: lowest two d + b = 1/3, highest two a + e = 2/3 (c is left out)
-    rows = {"e": "11", "d": "00", "c": "11011", "b": "1010", "a": "11110"}
+    rows = {"e": "11", "d": "00", "c": "11000", "b": "1010", "a": "11110"}
     table = {ident: list(reversed(answers(ident, r))) for ident, r in rows.items()}  # any order: split by key
     planned = plan_gap("g", [len(r) for r in rows.values()], Bars(min_items=2, max_gap=0.25), raw=False)
     measured = measure_gap(planned, table, describe=False)
@@ -332,7 +333,7 @@ def test_many_identities_are_tested_on_held_out_halves() -> None:
         "identity gap 1.00 (e 1.00 vs d 0.00), p=0.417 for gap <= 0.25 "
         "(score test, held-out halves: highest 2 2/3 vs lowest 2 1/3)"
     )
-    assert measured.point_failed
+    assert measured.point_failed and measured.planned is planned
 
 
 def test_change_message_is_the_exact_mcnemar_test_at_a_bar_of_zero() -> None:
@@ -347,7 +348,7 @@ def test_change_message_is_the_exact_mcnemar_test_at_a_bar_of_zero() -> None:
         "change -0.60 (+0/-3 on 5 items, 95% CI -0.89 to +0.03), "
         "exact one-sided McNemar p=0.125 for change >= +0.00"
     )
-    assert measured.point_failed and measured.broken is None
+    assert measured.point_failed and measured.broken is None and measured.planned.minimum == 0.0
     # the same items against a bar of -0.2: the score of the adjusted change, as in the plan
     below, _ = measure_change(plan_change("c", 5, -0.2, Bars(confidence=0.9), 0.31), base, other)
     z = (-3 / 7 + 0.2) / (math.sqrt(4 - 9 / 7) / 7)
@@ -364,7 +365,10 @@ def test_a_change_exactly_at_its_bar_passes_the_point_rule() -> None:
     measured, _ = measure_change(plan_change("c", 4, 0.0, Bars(min_items=4), 0.31), base, other)
     assert measured.p_value == pytest.approx(0.75) and not measured.point_failed
     assert "exact one-sided McNemar p=0.75 for change >= +0.00" in measured.message
-    empty, _ = measure_change(plan_change("c", 0, 0.0, Bars(min_items=0), 0.31), [], [])
+    one, _ = measure_change(plan_change("c", 1, 0.0, Bars(min_items=1), 0.31), [o("k", "A")], [o("k", "B")])
+    assert one.point_failed  # one item lost: change -1
+    # no paired item: no change to hold against a bar, even a bar above 0
+    empty, _ = measure_change(plan_change("c", 0, 0.1, Bars(min_items=0), 0.31), [], [])
     assert (empty.p_value, empty.point_failed) == (1.0, False)
 
 
@@ -379,6 +383,7 @@ def test_position_message_counts_letters_chosen_against_letters_right() -> None:
         o("k6", None, "C", error="HTTP 500"),  # not answered
     ]
     measured = measure_position(planned, outcomes)
+    assert measured.planned is planned
     # A 3 D 1 against 1 each: every outcome as far from (1,1,1,1) as (3,1,0,0), i.e. 4 x (4,0,0,0)
     # and 12 x (3,1,0,0), has probability (4 x 1 + 12 x 4) / 4^4 = 52/256
     assert measured.p_value == pytest.approx(52 / 256)
