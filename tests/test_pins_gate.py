@@ -287,7 +287,7 @@ def test_gap_drops_unanswered_items_and_identities_below_min_items() -> None:
     assert measured == Measured(
         planned,
         1.0,
-        "1 identities with answers to compare",
+        "1 identity holds enough answers to compare; a gap needs two",
         broken="2 item(s) not evaluated: 1 failed after retries; rerun to fill them in from the cache; "
         "1 refused by the endpoint (see the report)",
     )
@@ -307,8 +307,10 @@ def test_gap_drops_unanswered_items_and_identities_below_min_items() -> None:
     )
     only_one = plan_gap("g", [5, 5], Bars(), raw=False)
     assert (
-        measure_gap(only_one, {"F": answers("F", "11111")}).message == "1 identities with answers to compare"
+        measure_gap(only_one, {"F": answers("F", "11111")}).message
+        == "1 identity holds enough answers to compare; a gap needs two"
     )
+    assert measure_gap(only_one, {}).message == "0 identities hold enough answers to compare; a gap needs two"
 
 
 def test_gap_without_a_bar_reports_the_gap_only() -> None:

@@ -222,7 +222,8 @@ def measure_gap(
     tallies = {i: tally(os) for i, os in gated.items()}
     broken = _not_evaluated(tally(o for os in by_identity.values() for o in os))
     if len(tallies) < 2:
-        return Measured(planned, 1.0, f"{len(tallies)} identities with answers to compare", broken=broken)
+        held = "1 identity holds" if len(tallies) == 1 else f"{len(tallies)} identities hold"
+        return Measured(planned, 1.0, f"{held} enough answers to compare; a gap needs two", broken=broken)
     best = max(tallies, key=lambda i: (tallies[i].accuracy, i))
     worst = min(tallies, key=lambda i: (tallies[i].accuracy, i))
     gap = tallies[best].accuracy - tallies[worst].accuracy
