@@ -140,7 +140,8 @@ def accuracy_level(n: int, bar: float, level: float, chance: float = CHANCE) -> 
 
 def point_accuracy_level(n: int, bar: float, chance: float = CHANCE) -> Detectable:
     """The same for the point rule (fail when the measured accuracy is below the bar)."""
-    critical = math.ceil(bar * n) - 1 if n else -1
+    # the point rule fails below the bar: k / n < bar (the epsilon keeps 0.55 * 100 = 55.000...01 at 55)
+    critical = math.ceil(bar * n - 1e-9) - 1 if n else -1
     if critical < 0:
         return Detectable("accuracy", None, chance=chance)
     return Detectable(
