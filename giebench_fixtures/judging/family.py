@@ -20,7 +20,7 @@ Checks on the point rule ignore p-values; with any of them the first bound does 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -166,11 +166,4 @@ def _pass_at_chance(p: Planned, level: float) -> float:
     if p.point:
         return binomial_sf(math.ceil(p.bars.min_accuracy * p.n - 1e-9), p.n, p.chance)
     critical = power.accuracy_critical(p.n, p.bars.min_accuracy, level)
-    return binomial_sf(critical + 1, p.n, p.chance) if critical >= 0 else 1.0
-
-
-def summary_of(verdicts: Mapping[str, Verdict]) -> dict[str, int]:
-    return {
-        "judged": sum(v.judged for v in verdicts.values()),
-        "reported_only": sum(not v.judged for v in verdicts.values()),
-    }
+    return binomial_sf(critical + 1, p.n, p.chance)  # critical -1: P(X >= 0) = 1, it cannot fail
