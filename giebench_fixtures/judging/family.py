@@ -142,7 +142,7 @@ def guarantee(planned: Sequence[Planned], family: Family, variants: Sequence[str
 def _figure(x: float) -> str:
     if x == 0.0:
         return "0"
-    return f"{x:.3g}" if x >= 1e-3 else f"1e{math.floor(math.log10(x)) + 1}"
+    return f"{x:.3g}" if x >= 1e-3 else f"1e{math.ceil(math.log10(x))}"  # the next power of ten up
 
 
 def _chance_pass(members: Sequence[Planned], family: Family) -> float:
