@@ -94,7 +94,7 @@ def decide(measured: Sequence[Measured], family: Family, *, levels: bool = True)
             failed = m.point_failed
             text = f"{name}: {m.message}" + (" (point rule: below the bar)" if failed else "")
             verdicts[name] = Verdict(
-                name, Judgement.FAILED if failed else Judgement.PASSED, text, level, m.p_value, None
+                name, Judgement.FAILED if failed else Judgement.PASSED, text, level, m.p_value
             )
             continue
         a = by_name[name]
