@@ -108,6 +108,9 @@ def test_accuracy_that_no_outcome_fails_has_no_level() -> None:
     # 0 of 4 right: P = 1/16 = 0.0625, not below 0.05
     assert power.accuracy_level(4, 0.5, 0.05, chance=0.2) == Detectable("accuracy", None, chance=0.2)
     assert power.accuracy_critical(4, 0.5, 0.05) == -1
+    # confidence 0.5, one item: 0 right gives p = 1/2, which is not below alpha = 1/2
+    assert power.accuracy_critical(1, 0.5, 0.5) == -1
+    assert power.accuracy_level(1, 0.5, 0.5) == Detectable("accuracy", None)
     assert power.accuracy_fail_probability(4, 0.5, 0.05, 0.0) == 0.0
 
 
