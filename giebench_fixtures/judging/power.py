@@ -207,14 +207,14 @@ def change_level(n: int, minimum: float, level: float, discordance: float) -> De
 def gap_level(n_high: int, n_low: int, max_gap: float, level: float) -> Detectable:
     """The smallest true gap the check's score test finds with probability >= POWER, two
     groups of ``n_high`` and ``n_low`` items at ``0.5 +- d / 2`` (normal approximation)."""
-    if n_high == 0 or n_low == 0 or max_gap >= 1.0:
+    if n_high == 0 or n_low == 0:
         return Detectable("gap", None)
 
     def probability(d: float) -> float:
-        high, low = min(1.0, 0.5 + d / 2), max(0.0, 0.5 - d / 2)
-        spread = math.sqrt(max(high * (1 - high) / n_high + low * (1 - low) / n_low, 1e-12))
+        # p (1 - p) = (1 - d^2) / 4 at both p = 1/2 + d/2 and 1/2 - d/2
+        spread = math.sqrt(max((1 - d * d) / 4 * (1 / n_high + 1 / n_low), 1e-12))
         return float(NormalDist().cdf((d - max_gap) / spread - _z(level)))
 
-    if probability(1.0) < POWER:
+    if probability(1.0) < POWER:  # also max_gap 1: no gap exceeds it
         return Detectable("gap", None)
     return Detectable("gap", _bisect(probability, max_gap, 1.0, rising=True))
