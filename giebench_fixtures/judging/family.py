@@ -20,7 +20,7 @@ Checks on the point rule ignore p-values; with any of them the first bound does 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -94,7 +94,7 @@ def decide(measured: Sequence[Measured], family: Family, *, levels: bool = True)
             failed = m.point_failed
             text = f"{name}: {m.message}" + (" (point rule: below the bar)" if failed else "")
             verdicts[name] = Verdict(
-                name, Judgement.FAILED if failed else Judgement.PASSED, text, level, m.p_value, None
+                name, Judgement.FAILED if failed else Judgement.PASSED, text, level, m.p_value
             )
             continue
         a = by_name[name]
@@ -142,7 +142,7 @@ def guarantee(planned: Sequence[Planned], family: Family, variants: Sequence[str
 def _figure(x: float) -> str:
     if x == 0.0:
         return "0"
-    return f"{x:.3g}" if x >= 1e-3 else f"1e{math.floor(math.log10(x)) + 1}"
+    return f"{x:.3g}" if x >= 1e-3 else f"1e{math.ceil(math.log10(x))}"  # the next power of ten up
 
 
 def _chance_pass(members: Sequence[Planned], family: Family) -> float:
@@ -166,11 +166,4 @@ def _pass_at_chance(p: Planned, level: float) -> float:
     if p.point:
         return binomial_sf(math.ceil(p.bars.min_accuracy * p.n - 1e-9), p.n, p.chance)
     critical = power.accuracy_critical(p.n, p.bars.min_accuracy, level)
-    return binomial_sf(critical + 1, p.n, p.chance) if critical >= 0 else 1.0
-
-
-def summary_of(verdicts: Mapping[str, Verdict]) -> dict[str, int]:
-    return {
-        "judged": sum(v.judged for v in verdicts.values()),
-        "reported_only": sum(not v.judged for v in verdicts.values()),
-    }
+    return binomial_sf(critical + 1, p.n, p.chance)  # critical -1: P(X >= 0) = 1, it cannot fail

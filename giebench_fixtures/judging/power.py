@@ -109,10 +109,8 @@ def _z(level: float) -> float:
 
 def accuracy_critical(n: int, bar: float, level: float) -> int:
     """The most right answers (of n) at which "accuracy >= bar" is still rejected at ``level``;
-    -1 when no outcome is."""
-    low, high = -1, n  # p(low) < level or low = -1; p(high) >= level or high = n
-    if accuracy_p_value(n, n, bar) < level:
-        return n
+    -1 when no outcome is. Never n: all n right gives p = 1."""
+    low, high = -1, n  # p(low) < level or low = -1; p(high) >= level
     while high - low > 1:
         mid = (low + high) // 2
         if accuracy_p_value(mid, n, bar) < level:
@@ -129,18 +127,17 @@ def accuracy_fail_probability(n: int, bar: float, level: float, p: float) -> flo
 
 def accuracy_level(n: int, bar: float, level: float, chance: float = CHANCE) -> Detectable:
     """The largest true accuracy at which the check fails with probability >= POWER."""
-    critical = accuracy_critical(n, bar, level) if n else -1
+    critical = accuracy_critical(n, bar, level)
     if critical < 0:
         return Detectable("accuracy", None, chance=chance)
-    if critical >= n:
-        return Detectable("accuracy", 1.0, chance=chance)
     found = _bisect(lambda p: binomial_cdf(critical, n, p), 0.0, 1.0, rising=False)
     return Detectable("accuracy", found, chance=chance)
 
 
 def point_accuracy_level(n: int, bar: float, chance: float = CHANCE) -> Detectable:
     """The same for the point rule (fail when the measured accuracy is below the bar)."""
-    critical = math.ceil(bar * n) - 1 if n else -1
+    # the point rule fails below the bar: k / n < bar (the epsilon keeps 0.55 * 100 = 55.000...01 at 55)
+    critical = math.ceil(bar * n - 1e-9) - 1
     if critical < 0:
         return Detectable("accuracy", None, chance=chance)
     return Detectable(
@@ -195,8 +192,7 @@ def change_level(n: int, minimum: float, level: float, discordance: float) -> De
     """The largest true paired change at which a check over n items fails with probability >= POWER."""
     if n == 0 or change_fail_probability(n, minimum, level, -1.0, discordance) < POWER:
         return Detectable("change", None)
-    if change_fail_probability(n, minimum, level, 1.0, discordance) >= POWER:
-        return Detectable("change", 1.0)
+    # no need to ask at +1: there the check fails with probability 0 (McNemar) or <= level (score)
     return Detectable(
         "change",
         _bisect(
@@ -211,14 +207,14 @@ def change_level(n: int, minimum: float, level: float, discordance: float) -> De
 def gap_level(n_high: int, n_low: int, max_gap: float, level: float) -> Detectable:
     """The smallest true gap the check's score test finds with probability >= POWER, two
     groups of ``n_high`` and ``n_low`` items at ``0.5 +- d / 2`` (normal approximation)."""
-    if n_high == 0 or n_low == 0 or max_gap >= 1.0:
+    if n_high == 0 or n_low == 0:
         return Detectable("gap", None)
 
     def probability(d: float) -> float:
-        high, low = min(1.0, 0.5 + d / 2), max(0.0, 0.5 - d / 2)
-        spread = math.sqrt(max(high * (1 - high) / n_high + low * (1 - low) / n_low, 1e-12))
+        # p (1 - p) = (1 - d^2) / 4 at both p = 1/2 + d/2 and 1/2 - d/2
+        spread = math.sqrt(max((1 - d * d) / 4 * (1 / n_high + 1 / n_low), 1e-12))
         return float(NormalDist().cdf((d - max_gap) / spread - _z(level)))
 
-    if probability(1.0) < POWER:
+    if probability(1.0) < POWER:  # also max_gap 1: no gap exceeds it
         return Detectable("gap", None)
     return Detectable("gap", _bisect(probability, max_gap, 1.0, rising=True))
