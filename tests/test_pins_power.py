@@ -263,7 +263,21 @@ def test_with_no_correction_a_check_is_judged_when_it_can_reach_below_alpha() ->
 def test_tarone_counts_a_check_only_when_it_reaches_strictly_below_alpha_over_k() -> None:
     checks = [_check("a", 0.001), _check("b", 0.05 / 2), _check("c", 0.04)]
     # K=1: all three reach below 0.05, too many; K=2: only a reaches below 0.025 (b's 0.025 is not)
-    assert family.settle(checks, 0.05, "holm") == Family(frozenset({"a"}), "holm", 0.05)
+    assert family.settle(checks, 0.05, "holm") == Family(frozenset({"a"}), "holm", 0.05, 2)
+
+
+def test_a_check_left_out_names_tarones_cut_not_the_family_size() -> None:
+    # min_p 1/64, 1/64, 1/4096, 1/4096. K=1: 4 reach below 0.05; K=2: 4 below 0.025; K=3: 4 below
+    # 0.0167; K=4: only the two 1/4096 reach below 0.0125 -> 2 judged, each at 0.05/2 (Bonferroni
+    # over the members). A left-out check's 1/64 = 0.0156 is below 0.05/2 but not below 0.05/4.
+    checks = [_check("a", 1 / 64), _check("b", 1 / 64), _check("c", 1 / 4096), _check("d", 1 / 4096)]
+    chosen = family.settle(checks, 0.05, "holm")
+    assert chosen == Family(frozenset({"c", "d"}), "holm", 0.05, 4)
+    verdict = family.decide([Measured(checks[0], 1 / 64, "msg a")], chosen, levels=False)["a"]
+    assert verdict.message == (
+        "a: cannot fail at the level it would get (smallest reachable p=0.0156 >= 0.05/4, Tarone's cut, "
+        "which leaves 2 judged checks), reported only (msg a)"
+    )
 
 
 def test_nothing_to_judge_is_an_empty_family() -> None:
@@ -291,7 +305,7 @@ def test_bonferroni_multiplies_by_the_family_size_and_caps_at_one() -> None:
         "c": Measured(_check("c", 1e-6), 0.6, "msg c"),
         "d": Measured(_check("d", 1e-6), 0.01, "msg d"),
     }
-    chosen = Family(frozenset({"x", "a", "b", "c", "d"}), "bonferroni", 0.05)
+    chosen = Family(frozenset({"x", "a", "b", "c", "d"}), "bonferroni", 0.05, 5)
     # 5 judged: 0.005 * 5 = 0.025 fails; 0.02 * 5 = 0.1 and 0.6 * 5 -> 1 pass;
     # 0.01 * 5 = 0.05 is not below 0.05
     assert family.decide(list(checks.values()), chosen) == {
@@ -302,8 +316,8 @@ def test_bonferroni_multiplies_by_the_family_size_and_caps_at_one() -> None:
         "q": Verdict(
             "q",
             Judgement.NOT_JUDGED,
-            "q: cannot fail at the level it gets (smallest reachable p=0.3 >= 0.05/5 "
-            "over the 5 judged checks), reported only (msg q)",
+            "q: cannot fail at the level it would get (smallest reachable p=0.3 >= 0.05/5, "
+            "Tarone's cut, which leaves 5 judged checks), reported only (msg q)",
             p_value=0.7,
         ),
         "a": Verdict("a", Judgement.FAILED, "a: msg a; bonferroni over 5: 0.025 < 0.05", SEVEN, 0.005, 0.025),
@@ -355,7 +369,8 @@ def test_each_on_its_own_and_the_point_rule() -> None:
 def test_a_check_outside_an_empty_family_names_the_level_over_one() -> None:
     verdicts = family.decide([Measured(_check("q", 0.3), 0.7, "msg q")], Family(frozenset(), "holm", 0.05))
     assert verdicts["q"].message == (
-        "q: cannot fail at the level it gets (smallest reachable p=0.3 >= 0.05/1 over the 0 judged checks), "
+        "q: cannot fail at the level it would get (smallest reachable p=0.3 >= 0.05/1, Tarone's cut, "
+        "which leaves 0 judged checks), "
         "reported only (msg q)"
     )
 

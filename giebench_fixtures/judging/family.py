@@ -36,6 +36,7 @@ class Family:
     members: frozenset[str]
     correction: str
     alpha: float
+    cut: int = 1  # Tarone's K: a member's smallest reachable p is below alpha / cut
 
     @property
     def size(self) -> int:
@@ -57,7 +58,7 @@ def settle(planned: Sequence[Planned], alpha: float, correction: str) -> Family:
     for k in range(1, len(candidates) + 1):
         members = [p for p in candidates if p.point or p.min_p < alpha / k]
         if len(members) <= k:
-            return Family(frozenset(p.name for p in members), correction, alpha)
+            return Family(frozenset(p.name for p in members), correction, alpha, k)
     return Family(frozenset(), correction, alpha)
 
 
@@ -68,7 +69,7 @@ def decide(measured: Sequence[Measured], family: Family, *, levels: bool = True)
     if family.correction == "holm":
         adjusted = holm(raw)
     elif family.correction == "bonferroni":
-        adjusted = [min(1.0, p * family.size) for p in raw]
+        adjusted = [min(1.0, p * len(raw)) for p in raw]
     else:
         adjusted = raw
     by_name = {m.planned.name: a for m, a in zip(statistical, adjusted, strict=True)}
@@ -80,8 +81,8 @@ def decide(measured: Sequence[Measured], family: Family, *, levels: bool = True)
             continue
         if name not in family.members:
             why = m.planned.reason or (
-                f"cannot fail at the level it gets (smallest reachable p={m.planned.min_p:.3g} "
-                f">= {family.alpha:g}/{max(family.size, 1)} over the {family.size} judged checks)"
+                f"cannot fail at the level it would get (smallest reachable p={m.planned.min_p:.3g} "
+                f">= {family.alpha:g}/{family.cut}, Tarone's cut, which leaves {family.size} judged checks)"
                 if family.correction != "none"
                 else f"cannot fail (smallest reachable p={m.planned.min_p:.3g} >= {family.alpha:g})"
             )
@@ -99,7 +100,7 @@ def decide(measured: Sequence[Measured], family: Family, *, levels: bool = True)
             continue
         a = by_name[name]
         failed = a < family.alpha
-        shown = f"; {family.correction} over {family.size}: {a:.3g}" if family.correction != "none" else ""
+        shown = f"; {family.correction} over {len(raw)}: {a:.3g}" if family.correction != "none" else ""
         text = f"{name}: {m.message}{shown}" + (f" < {family.alpha:g}" if failed else "")
         verdicts[name] = Verdict(
             name, Judgement.FAILED if failed else Judgement.PASSED, text, level, m.p_value, a
