@@ -160,7 +160,9 @@ class Judge:
             return gate.plan_position(spec.name, len(by_prompt), [r / total for r in right], bars)
         minimum = bars.min_empathy if v is Variant.ID else bars.min_understanding
         n = self.count(dim, None, v)
-        return gate.plan_change(spec.name, n, minimum, bars, power.DISCORDANCE.get(str(v), 0.31))
+        return gate.plan_change(
+            spec.name, n, minimum, bars, power.DISCORDANCE[str(v)]
+        )  # a change compares ID or COT with Raw
 
     def family_of(self, planned: list[Planned]) -> family.Family:
         defaults = self.thresholds.bars("", circular=self.circular)  # run-wide keys live in [defaults]
