@@ -160,9 +160,8 @@ class Judge:
             return gate.plan_position(spec.name, len(by_prompt), [r / total for r in right], bars)
         minimum = bars.min_empathy if v is Variant.ID else bars.min_understanding
         n = self.count(dim, None, v)
-        return gate.plan_change(
-            spec.name, n, minimum, bars, power.DISCORDANCE[str(v)]
-        )  # a change compares ID or COT with Raw
+        # a change compares ID or COT with Raw: the discordance is that variant's
+        return gate.plan_change(spec.name, n, minimum, bars, power.DISCORDANCE[str(v)])
 
     def family_of(self, planned: list[Planned]) -> family.Family:
         defaults = self.thresholds.bars("", circular=self.circular)  # run-wide keys live in [defaults]
