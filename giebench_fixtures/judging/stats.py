@@ -254,9 +254,10 @@ def goodness_of_fit(observed: list[int], shares: list[float]) -> tuple[float, fl
     """Pearson statistic and p-value of counts against expected shares. Exact (every outcome
     enumerated) where an expected count is below 5 and the outcomes are few, the chi-square
     tail when every expected count is >= 5, else a seeded Monte-Carlo estimate (2,000 draws)."""
-    cells = [(o, s) for o, s in zip(observed, shares, strict=True) if s > 0]
-    if any(o for o, s in zip(observed, shares, strict=True) if s <= 0):
+    pairs = list(zip(observed, shares, strict=True))
+    if any(o for o, s in pairs if s <= 0):
         return math.inf, 0.0
+    cells = [(o, s) for o, s in pairs if s > 0]
     n = sum(o for o, _ in cells)
     if n == 0 or len(cells) < 2:
         return 0.0, 1.0
