@@ -83,6 +83,28 @@ def test_homogeneity_monte_carlo_estimates_the_exact_permutation_p_value() -> No
     result = homogeneity_test([(3, 3), (0, 3), (0, 3)])
     assert (result.statistic, result.df) == (pytest.approx(9.0, abs=1e-12), 2)
     assert result.p_value == pytest.approx(3 / 84, abs=0.02)
+    assert homogeneity_test([(4, 6), (1, 6)]) == homogeneity_test([(4, 6), (1, 6)])  # seeded: every run
+
+
+def test_homogeneity_monte_carlo_on_groups_of_one_and_two_items() -> None:
+    # 1/1 vs 2/6, pooled 3/7: n p (1-p) = 12/49 and 72/49; (4/7)^2 / (12/49) + (4/7)^2 / (72/49)
+    # = 4/3 + 2/9 = 14/9. Deals as extreme: the single item gets a right answer, 3 in 7.
+    result = homogeneity_test([(1, 1), (2, 6)])
+    assert (result.statistic, result.df, result.method) == (pytest.approx(14 / 9, abs=1e-12), 1, "Monte-Carlo")
+    assert result.p_value == pytest.approx(3 / 7, abs=0.05)
+    # 2/2 vs 0/2, pooled 1/2: (1 + 1) / 0.5 = 4; both right answers in one group in 2 of C(4, 2) = 6 deals
+    result = homogeneity_test([(2, 2), (0, 2)])
+    assert result.statistic == pytest.approx(4.0, abs=1e-12)
+    assert result.p_value == pytest.approx(1 / 3, abs=0.05)
+
+
+def test_homogeneity_monte_carlo_when_only_the_expected_wrong_answers_are_few() -> None:
+    # 9/10 vs 7/10, pooled 0.8: 8 right but only 2 wrong expected per group, so not the chi-square tail.
+    # Statistic 2 x 1 / 1.6 = 1.25; every deal but K = 8 right in the first group is as extreme:
+    # 1 - C(10, 8) C(10, 8) / C(20, 16)
+    result = homogeneity_test([(9, 10), (7, 10)])
+    assert (result.statistic, result.method) == (pytest.approx(1.25, abs=1e-12), "Monte-Carlo")
+    assert result.p_value == pytest.approx(1 - 45 * 45 / math.comb(20, 16), abs=0.05)
 
 
 # --- goodness_of_fit: Pearson's sum (x - n p)^2 / (n p) against shares ------------------------------
@@ -155,6 +177,22 @@ def test_goodness_of_fit_monte_carlo_on_many_outcomes() -> None:
     assert statistic == pytest.approx(0.01 / 9.1 + 8.1 + 0.8, abs=1e-12)
     assert p == pytest.approx(1 - 0.91**10, abs=0.035)  # 2000 draws: standard error 0.011
     assert goodness_of_fit([9, 1] + [0] * 8, shares) == (statistic, p)  # seeded: the same every run
+
+
+def test_goodness_of_fit_monte_carlo_bounded_by_the_rare_letters() -> None:
+    # 62 and 8 of 70 against 65.8 and 1.4: 3.8^2 / 65.8 + 6.6^2 / 1.4 + 2 x 1.4 = 34.13. With every rare
+    # letter at most 5 the statistic is at most 10.8^2 / 65.8 + 3 x 3.6^2 / 1.4 = 29.5, so the exact p is
+    # at most 3 P(Bin(70, 0.02) >= 6); the estimate may exceed it by a few draws in 2000.
+    statistic, p = goodness_of_fit([62, 8, 0, 0], [0.94, 0.02, 0.02, 0.02])
+    assert statistic == pytest.approx(3.8**2 / 65.8 + 6.6**2 / 1.4 + 2.8, abs=1e-9)
+    rare_six = sum(math.comb(70, k) * 0.02**k * 0.98 ** (70 - k) for k in range(6, 71))
+    assert p <= 3 * rare_six + 0.01
+
+
+def test_goodness_of_fit_exact_on_forty_letters() -> None:
+    # two items, forty equal shares (expected 0.05 each; C(41, 39) = 820 outcomes): both on one letter is
+    # 1.95^2 / 0.05 + 39 x 0.05 = 78, as extreme only as the other 39 such outcomes: 40 x (1/40)^2
+    assert goodness_of_fit([2] + [0] * 39, [1 / 40] * 40) == (pytest.approx(78.0, abs=1e-9), pytest.approx(1 / 40))
 
 
 # --- the chi-square tail and the incomplete beta function against closed forms ----------------------
