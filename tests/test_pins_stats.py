@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from statistics import NormalDist
 
 import pytest
 
@@ -90,7 +89,11 @@ def test_homogeneity_monte_carlo_on_groups_of_one_and_two_items() -> None:
     # 1/1 vs 2/6, pooled 3/7: n p (1-p) = 12/49 and 72/49; (4/7)^2 / (12/49) + (4/7)^2 / (72/49)
     # = 4/3 + 2/9 = 14/9. Deals as extreme: the single item gets a right answer, 3 in 7.
     result = homogeneity_test([(1, 1), (2, 6)])
-    assert (result.statistic, result.df, result.method) == (pytest.approx(14 / 9, abs=1e-12), 1, "Monte-Carlo")
+    assert (result.statistic, result.df, result.method) == (
+        pytest.approx(14 / 9, abs=1e-12),
+        1,
+        "Monte-Carlo",
+    )
     assert result.p_value == pytest.approx(3 / 7, abs=0.05)
     # 2/2 vs 0/2, pooled 1/2: (1 + 1) / 0.5 = 4; both right answers in one group in 2 of C(4, 2) = 6 deals
     result = homogeneity_test([(2, 2), (0, 2)])
@@ -192,7 +195,10 @@ def test_goodness_of_fit_monte_carlo_bounded_by_the_rare_letters() -> None:
 def test_goodness_of_fit_exact_on_forty_letters() -> None:
     # two items, forty equal shares (expected 0.05 each; C(41, 39) = 820 outcomes): both on one letter is
     # 1.95^2 / 0.05 + 39 x 0.05 = 78, as extreme only as the other 39 such outcomes: 40 x (1/40)^2
-    assert goodness_of_fit([2] + [0] * 39, [1 / 40] * 40) == (pytest.approx(78.0, abs=1e-9), pytest.approx(1 / 40))
+    assert goodness_of_fit([2] + [0] * 39, [1 / 40] * 40) == (
+        pytest.approx(78.0, abs=1e-9),
+        pytest.approx(1 / 40),
+    )
 
 
 # --- the chi-square tail and the incomplete beta function against closed forms ----------------------
