@@ -174,22 +174,18 @@ def binomial_cdf(k: int, n: int, p: float) -> float:
     """P(X <= k) for X ~ Binomial(n, p)."""
     if k < 0:
         return 0.0
-    if k >= n or p <= 0.0:
+    if k >= n:
         return 1.0
-    if p >= 1.0:
-        return 0.0
-    return regularized_beta(n - k, k + 1, 1 - p)
+    return regularized_beta(n - k, k + 1, 1 - p)  # 1 at p <= 0 and 0 at p >= 1
 
 
 def binomial_sf(k: int, n: int, p: float) -> float:
     """P(X >= k) for X ~ Binomial(n, p), computed directly (exact in the far tail too)."""
     if k <= 0:
         return 1.0
-    if k > n or p <= 0.0:
+    if k > n:
         return 0.0
-    if p >= 1.0:
-        return 1.0
-    return regularized_beta(k, n - k + 1, p)
+    return regularized_beta(k, n - k + 1, p)  # 0 at p <= 0 and 1 at p >= 1
 
 
 def accuracy_p_value(correct: int, n: int, bar: float) -> float:
@@ -202,7 +198,7 @@ def accuracy_p_value(correct: int, n: int, bar: float) -> float:
 
 def mcnemar_one_sided(gained: int, lost: int) -> float:
     """Exact one-sided McNemar p-value of "no loss" (change >= 0): P(Bin(g + l, 1/2) <= g)."""
-    return binomial_cdf(gained, gained + lost, 0.5) if gained + lost else 1.0
+    return binomial_cdf(gained, gained + lost, 0.5)  # 1 without discordant items
 
 
 def change_p_value(gained: int, lost: int, n: int, minimum: float) -> float:
@@ -254,9 +250,10 @@ def goodness_of_fit(observed: list[int], shares: list[float]) -> tuple[float, fl
     """Pearson statistic and p-value of counts against expected shares. Exact (every outcome
     enumerated) where an expected count is below 5 and the outcomes are few, the chi-square
     tail when every expected count is >= 5, else a seeded Monte-Carlo estimate (2,000 draws)."""
-    cells = [(o, s) for o, s in zip(observed, shares, strict=True) if s > 0]
-    if any(o for o, s in zip(observed, shares, strict=True) if s <= 0):
+    pairs = list(zip(observed, shares, strict=True))
+    if any(o for o, s in pairs if s <= 0):
         return math.inf, 0.0
+    cells = [(o, s) for o, s in pairs if s > 0]
     n = sum(o for o, _ in cells)
     if n == 0 or len(cells) < 2:
         return 0.0, 1.0
