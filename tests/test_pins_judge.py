@@ -339,7 +339,8 @@ def test_settle_decides_the_family_and_returns_the_guarantee() -> None:
     )
     assert gap.message.startswith(
         "Gender / id: cannot fail at the level it would get (smallest reachable p=0.0455 >= 0.05/6, "
-        "Tarone's cut, which leaves 6 judged checks), reported only (identity gap 1.00 (Female 1.00 vs Male 0.00; homogeneity "
+        "Tarone's cut, which leaves 6 judged checks), reported only "
+        "(identity gap 1.00 (Female 1.00 vs Male 0.00; homogeneity "
     )
     assert v["Age / Old / id"].message == (
         "Age / Old / id: 3 items < min_items 5, reported only (accuracy 1.00 (3/3, 95% CI 0.44–1.00))"
