@@ -96,7 +96,7 @@ def test_holm_decides_on_adjusted_p_values_and_skips_what_cannot_fail() -> None:
 def test_guarantee_figures_and_lines() -> None:
     checks = [plan_accuracy("G / all identities / id", 20, Bars(), raw=False, chance=0.25)]
     chosen = family.settle(checks, 0.05, "holm")
-    figures = family.guarantee(checks, chosen, ["id"])
+    figures = family.guarantee(checks, chosen)
     assert figures["family_size"] == 1 and figures["false_failure_bound"] == pytest.approx(0.05)
     # fails when at most 5 of 20 are right (P(X<=5 | 0.5) = 0.0207 < 0.05, P(X<=6) = 0.0577)
     assert figures["chance_pass_bound"] == pytest.approx(binomial_sf(6, 20, 0.25))

@@ -395,7 +395,7 @@ def test_guarantee_multiplies_chance_passes_over_groups_and_takes_the_smaller_wi
     ]
     chosen = Family(frozenset(p.name for p in planned[:5]), "holm", 0.05)
     q = 1 - 0.8**7
-    assert family.guarantee(planned, chosen, ["id", "cot"]) == {
+    assert family.guarantee(planned, chosen) == {
         "family_size": 5,
         "correction": "holm",
         "alpha": 0.05,
@@ -412,7 +412,7 @@ def test_guarantee_with_a_point_rule_check_has_no_bound() -> None:
     # point rule at 0.5 of 4: passes with 2 or more right;
     # at chance 0.25: 1 - 0.75^4 - 4 * 0.25 * 0.75^3 = 67/256
     planned = [_check("G / Female / id", 0.0, n=4, point=True)]
-    figures = family.guarantee(planned, Family(frozenset({"G / Female / id"}), "none", 0.05), ["id"])
+    figures = family.guarantee(planned, Family(frozenset({"G / Female / id"}), "none", 0.05))
     assert figures["false_failure_bound"] == 1.0
     assert figures["chance_pass_bound"] == pytest.approx(67 / 256)
     assert figures["guarantee_lines"] == [
@@ -424,19 +424,19 @@ def test_guarantee_with_a_point_rule_check_has_no_bound() -> None:
 def test_guarantee_each_on_its_own_adds_the_alphas_up_to_one() -> None:
     # change checks only: nothing here catches a model at chance
     changes = [_check(f"c{i}", 1e-6, kind="change") for i in range(30)]
-    two = family.guarantee(changes[:2], Family(frozenset({"c0", "c1"}), "none", 0.05), ["id"])
+    two = family.guarantee(changes[:2], Family(frozenset({"c0", "c1"}), "none", 0.05))
     assert two["false_failure_bound"] == pytest.approx(0.1)
     assert two["guarantee_lines"] == [
         f"{FAILS}0.1 (2 judged checks, each on its own)",
         f"{PASSES.format(0.25)}1 (no judged accuracy check can catch it)",
     ]
-    thirty = family.guarantee(changes, Family(frozenset(c.name for c in changes), "none", 0.05), ["id"])
+    thirty = family.guarantee(changes, Family(frozenset(c.name for c in changes), "none", 0.05))
     assert thirty["false_failure_bound"] == 1.0  # 30 * 0.05 = 1.5, capped
     assert thirty["guarantee_lines"][0] == f"{FAILS}1 (30 judged checks, each on its own)"
 
 
 def test_guarantee_of_an_empty_family() -> None:
-    figures = family.guarantee([], Family(frozenset(), "bonferroni", 0.05), ["id"])
+    figures = family.guarantee([], Family(frozenset(), "bonferroni", 0.05))
     assert figures["false_failure_bound"] == 0.0 and figures["chance_pass_bound"] == 1.0
     assert figures["guarantee_lines"][0] == f"{FAILS}0 (0 judged checks, bonferroni over the family)"
 
@@ -444,7 +444,7 @@ def test_guarantee_of_an_empty_family() -> None:
 def test_guarantee_figures_below_a_thousandth_are_the_next_power_of_ten_up() -> None:
     one, change = frozenset({"a"}), [_check("a", 1e-6, kind="change")]
     for alpha, shown in ((0.001, "0.001"), (0.0001, "1e-4")):
-        lines = family.guarantee(change, Family(one, "holm", alpha), ["id"])["guarantee_lines"]
+        lines = family.guarantee(change, Family(one, "holm", alpha))["guarantee_lines"]
         assert lines[0] == f"{FAILS}{shown} (1 judged checks, holm over the family)"
     # 40 items at bar 0.9 fail at 32 or fewer right (P(X <= 32 | 0.9) = 0.042 < 0.05 <= P(X <= 33) = 0.0995);
     # a model at chance 0.25 passes with P(X >= 33 | 0.25) = 3.6e-14, shown as 1e-13
@@ -452,6 +452,6 @@ def test_guarantee_figures_below_a_thousandth_are_the_next_power_of_ten_up() -> 
     bound = _sf(33, 40, 0.25)
     assert 1e-14 < bound < 1e-13
     planned = [_check("G / all identities / id", 1e-6, n=40, bar=0.9)]
-    figures = family.guarantee(planned, Family(frozenset({"G / all identities / id"}), "holm", 0.05), ["id"])
+    figures = family.guarantee(planned, Family(frozenset({"G / all identities / id"}), "holm", 0.05))
     assert figures["chance_pass_bound"] == pytest.approx(bound, rel=1e-9)
     assert figures["guarantee_lines"][1] == f"{PASSES.format(0.25)}1e-13"

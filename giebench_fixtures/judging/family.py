@@ -108,7 +108,7 @@ def decide(measured: Sequence[Measured], family: Family, *, levels: bool = True)
     return verdicts
 
 
-def guarantee(planned: Sequence[Planned], family: Family, variants: Sequence[str]) -> dict[str, Any]:
+def guarantee(planned: Sequence[Planned], family: Family) -> dict[str, Any]:
     """The two figures every plan and report opens with, and their sentences."""
     members = [p for p in planned if p.name in family.members]
     if not members:

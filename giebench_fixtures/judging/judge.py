@@ -198,7 +198,7 @@ class Judge:
         chosen = self.family_of(planned)
         measured = [self.measure(s, self._planned[s], describe=levels) for s in unique]
         self.verdicts.update(family.decide(measured, chosen, levels=levels))
-        self.gate_figures = family.guarantee(planned, chosen, [str(v) for v in self.variants])
+        self.gate_figures = family.guarantee(planned, chosen)
         return self.gate_figures
 
     def verdict(self, spec: CheckSpec) -> Verdict:

@@ -54,7 +54,7 @@ def plan_lines(
     specs = every_check(dataset, variants)
     planned = [judge.plan(s) for s in specs]
     chosen = judge.family_of(planned)
-    figures = family.guarantee(planned, chosen, [str(v) for v in variants])
+    figures = family.guarantee(planned, chosen)
     info = dataset.describe()
     lines = [
         *figures["guarantee_lines"],
