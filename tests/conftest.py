@@ -3,8 +3,10 @@
 import shutil
 import uuid
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
+from xdist.scheduler import LoadScopeScheduling
 
 from .helpers import ROOT
 
@@ -33,7 +35,23 @@ def pytest_cmdline_main(config: pytest.Config) -> None:
         return
     if getattr(config.option, "numprocesses", 0) is None:
         config.option.numprocesses = "auto"
-    # modules whose costly module-scoped fixture (whole gate runs) should run once, not once per
-    # worker, mark themselves xdist_group; every other test is spread one by one
-    if getattr(config.option, "dist", None) == "no":
-        config.option.dist = "loadgroup"
+
+
+# Modules whose costly module-scoped fixture (whole gate runs) should run once, not once per
+# worker: each runs whole on one worker; every other test is spread one by one. (xdist's own
+# `--dist loadgroup` cannot do this under pytest 9, whose node ids it can no longer suffix.)
+SHARED_FIXTURE_MODULES = frozenset(
+    {"tests/test_leaderboard.py", "tests/test_outcomes.py", "tests/test_reports.py"}
+)
+
+
+class _CostlyModulesWhole(LoadScopeScheduling):
+    def _split_scope(self, nodeid: str) -> str:
+        module = nodeid.split("::", 1)[0]
+        return module if module in SHARED_FIXTURE_MODULES else nodeid
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> LoadScopeScheduling | None:
+    if any(a == "--dist" or a.startswith("--dist=") for a in config.invocation_params.args):
+        return None  # the user chose
+    return _CostlyModulesWhole(config, log)

@@ -25,7 +25,6 @@ from .live_helpers import NO_ENDPOINT, small_data
 from .test_reports import CHROMIUM, chromium_flags
 
 # the module-scoped gate runs once, on one worker (see tests/conftest.py)
-pytestmark = pytest.mark.xdist_group("leaderboard-runs")
 
 SAMPLE = ROOT / "data" / "sample"
 VARIANT_FILES = {"raw": "Raw-Prompt.json", "id": "ID-Prompt.json", "cot": "COT-Prompt.json"}

@@ -14,7 +14,6 @@ from giebench_fixtures.cli import main
 from .helpers import invented_items, run_pytest, write_source
 
 # the module-scoped gate runs once, on one worker (see tests/conftest.py)
-pytestmark = pytest.mark.xdist_group("nothing-to-judge")
 
 
 def test_the_sample_skips_what_it_cannot_judge_and_counts_it_apart(tmp_path: Path) -> None:

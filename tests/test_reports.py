@@ -17,7 +17,6 @@ from giebench_fixtures.reports.html import render_html
 from .helpers import invented_items, run_pytest, write_source
 
 # the module-scoped gate runs once, on one worker (see tests/conftest.py)
-pytestmark = pytest.mark.xdist_group("report-artefacts")
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
