@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import random
 import sqlite3
 import time
 from collections.abc import Iterable
@@ -28,6 +29,41 @@ from giebench_fixtures.errors import GiebenchError
 RESPONSES_FILE = "responses.sqlite3"
 _CHUNK = 500
 FAILURES_KEPT = 24 * 3600.0
+
+
+def _prepare(db: sqlite3.Connection) -> None:
+    """WAL mode and the tables; every statement can run again (IF NOT EXISTS, DELETE)."""
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA synchronous=NORMAL")
+    db.execute("PRAGMA secure_delete=ON")  # removed rows leave no text behind
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS answers (key TEXT PRIMARY KEY, model TEXT NOT NULL, "
+        "endpoint TEXT NOT NULL, prompt_sha TEXT NOT NULL, body TEXT NOT NULL, created REAL NOT NULL)"
+    )
+    db.execute("CREATE INDEX IF NOT EXISTS answers_by_prompt ON answers (model, prompt_sha)")
+    # Failures belong to one run: its end removes them (``forget_run``), and a run that
+    # never ended (killed) leaves rows that expire after FAILURES_KEPT seconds.
+    db.execute("DROP TABLE IF EXISTS run_failures")  # before 0.3: never removed
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS failures (run TEXT, key TEXT, error TEXT, refused INTEGER, "
+        "created REAL NOT NULL, PRIMARY KEY (run, key))"
+    )
+    db.execute("DELETE FROM failures WHERE created < ?", (time.time() - FAILURES_KEPT,))
+
+
+def _prepare_patiently(db: sqlite3.Connection, patience: float = 60.0) -> None:
+    """When several workers open a new cache at once, SQLite can answer "database is locked"
+    at once (switching to WAL, first reads of the new log) without waiting on its busy
+    timeout: so wait here, and prepare again."""
+    deadline = time.monotonic() + patience
+    while True:
+        try:
+            _prepare(db)
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(random.uniform(0.01, 0.05))
 
 
 def prompt_hash(prompt: str) -> str:
@@ -55,22 +91,7 @@ class ResponseCache:
             ) from None
         try:
             self._db = sqlite3.connect(path, timeout=60, isolation_level=None, check_same_thread=False)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
-            self._db.execute("PRAGMA secure_delete=ON")  # removed rows leave no text behind
-            self._db.execute(
-                "CREATE TABLE IF NOT EXISTS answers (key TEXT PRIMARY KEY, model TEXT NOT NULL, "
-                "endpoint TEXT NOT NULL, prompt_sha TEXT NOT NULL, body TEXT NOT NULL, created REAL NOT NULL)"
-            )
-            self._db.execute("CREATE INDEX IF NOT EXISTS answers_by_prompt ON answers (model, prompt_sha)")
-            # Failures belong to one run: its end removes them (``forget_run``), and a run that
-            # never ended (killed) leaves rows that expire after FAILURES_KEPT seconds.
-            self._db.execute("DROP TABLE IF EXISTS run_failures")  # before 0.3: never removed
-            self._db.execute(
-                "CREATE TABLE IF NOT EXISTS failures (run TEXT, key TEXT, error TEXT, refused INTEGER, "
-                "created REAL NOT NULL, PRIMARY KEY (run, key))"
-            )
-            self._db.execute("DELETE FROM failures WHERE created < ?", (time.time() - FAILURES_KEPT,))
+            _prepare_patiently(self._db)
         except sqlite3.Error as exc:
             raise GiebenchError(f"the response cache {path} cannot be used ({exc}); {fix}") from None
 
