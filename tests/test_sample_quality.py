@@ -57,3 +57,11 @@ def test_stats_says_no_raw_prompt_names_its_items_identity() -> None:
     assert run.returncode == 0, run.stderr
     assert "Raw prompts that name their item's identity: 0" in run.stdout
     assert re.search(r"^\d+ items, 11 dimensions, 97 identities$", run.stdout, re.M)
+
+
+def test_the_sample_readme_is_filled_in_and_counts_what_ships() -> None:
+    text = (SAMPLE / "README.md").read_text(encoding="utf-8")
+    assert re.findall(r"__[A-Z]+__", text) == []  # a skeleton's placeholders once shipped here
+    dataset = load_source(SAMPLE, source="sample")
+    raw = dataset.items[Variant.RAW]
+    assert f"{len(swap_sets(raw.values()))} sets, {len(raw)} items" in text
