@@ -56,6 +56,11 @@ def write_source(folder: Path, items: Iterable[dict[str, Any]], *, with_identity
     return folder
 
 
+def pytest_argv(*args: str) -> list[str]:
+    """The command line of pytest in a subprocess as these tests start it (no pytest cache)."""
+    return [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *NO_HYPOTHESIS, *args]
+
+
 def run_pytest(
     args: Sequence[str],
     *,
@@ -68,9 +73,13 @@ def run_pytest(
     full_env = {**os.environ, **(env or {})}
     full_env.pop("PYTEST_XDIST_WORKER", None)
     full_env.pop("PYTEST_ADDOPTS", None)
-    cache = ["-o", f"cache_dir={cache_dir}"] if cache_dir else ["-p", "no:cacheprovider"]
+    argv = (
+        [sys.executable, "-m", "pytest", "-o", f"cache_dir={cache_dir}", *NO_HYPOTHESIS, *args]
+        if cache_dir
+        else pytest_argv(*args)
+    )
     return subprocess.run(
-        [sys.executable, "-m", "pytest", *cache, *NO_HYPOTHESIS, *args],
+        argv,
         cwd=ROOT,
         env=full_env,
         capture_output=True,
@@ -79,11 +88,15 @@ def run_pytest(
     )
 
 
-def run_cli(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
-    """Run the giebench command in a subprocess at the repository root, as a user would."""
+def run_cli(
+    *args: str, timeout: float = 300, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run the giebench command in a subprocess at the repository root, as a user would
+    (``env``: the whole environment, when not this process's)."""
     return subprocess.run(
         [sys.executable, "-m", "giebench_fixtures.cli", *args],
         cwd=ROOT,
+        env=env,
         capture_output=True,
         text=True,
         timeout=timeout,

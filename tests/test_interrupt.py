@@ -6,24 +6,17 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
-from .helpers import NO_HYPOTHESIS, ROOT
+from .helpers import ROOT, pytest_argv
 from .live_helpers import answering_server, small_data
 
 
 def _start(server_url: str, data: Path, tmp_path: Path, *extra: str) -> subprocess.Popen[str]:
     out = tmp_path / "out"
     return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "-p",
-            "no:cacheprovider",
-            *NO_HYPOTHESIS,
+        pytest_argv(
             "tests_bench",
             "--model=judge-1",
             f"--base-url={server_url}",
@@ -33,7 +26,7 @@ def _start(server_url: str, data: Path, tmp_path: Path, *extra: str) -> subproce
             f"--giebench-markdown={out / 'report.md'}",
             f"--junitxml={out / 'junit.xml'}",
             *extra,
-        ],
+        ),
         cwd=ROOT,
         env={**os.environ, "GIEBENCH_CACHE_DIR": str(tmp_path / "cache")},
         stdout=subprocess.PIPE,

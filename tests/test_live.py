@@ -4,13 +4,12 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 from giebench_fixtures.data.loading import load_source
 
-from .helpers import NO_HYPOTHESIS, ROOT, run_pytest
+from .helpers import ROOT, pytest_argv, run_cli, run_pytest
 from .live_helpers import answering_server, faulty_first_attempt, letter_of, live_gate, small_data
 
 
@@ -95,19 +94,9 @@ def test_a_killed_run_resumes_without_repeating_requests(tmp_path: Path) -> None
     data = small_data(tmp_path / "data")
     env = {**os.environ, "GIEBENCH_CACHE_DIR": str(tmp_path / "cache")}
     with answering_server(latency=0.2) as server:
-        args = [
-            sys.executable,
-            "-m",
-            "pytest",
-            "-p",
-            "no:cacheprovider",
-            *NO_HYPOTHESIS,
-            "tests_bench",
-            "--model=judge-1",
-            f"--base-url={server.url}",
-            f"--data={data}",
-            "--concurrency=2",
-        ]
+        args = pytest_argv(
+            "tests_bench", "--model=judge-1", f"--base-url={server.url}", f"--data={data}", "--concurrency=2"
+        )
         first = subprocess.Popen(
             args, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
@@ -169,13 +158,12 @@ def test_the_cache_can_be_found_and_cleared(tmp_path: Path) -> None:
     data = small_data(tmp_path / "data")
     env = {"GIEBENCH_CACHE_DIR": str(tmp_path / "cache")}
     args = ["tests_bench", "--model=judge-1", f"--data={data}", "-k", "Druid"]
-    cli = [sys.executable, "-m", "giebench_fixtures.cli", "cache"]
     with answering_server() as server:
         run_pytest([*args, f"--base-url={server.url}"], env=env)
-        info = subprocess.run([*cli, "info"], env={**os.environ, **env}, capture_output=True, text=True)
+        info = run_cli("cache", "info", env={**os.environ, **env})
         assert f"{tmp_path / 'cache' / 'responses.sqlite3'} (9 responses" in info.stdout
         run_pytest([*args, f"--base-url={server.url}"], env=env)
         assert server.requests() == 9  # the second run came from the cache
-        subprocess.run([*cli, "clear"], env={**os.environ, **env}, check=True, capture_output=True)
+        assert run_cli("cache", "clear", env={**os.environ, **env}).returncode == 0
         run_pytest([*args, f"--base-url={server.url}"], env=env)
         assert server.requests() == 18

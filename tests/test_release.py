@@ -11,8 +11,6 @@ import os
 import re
 import shutil
 import socket
-import subprocess
-import sys
 import threading
 import urllib.request
 from collections.abc import Iterator
@@ -28,7 +26,7 @@ from giebench_fixtures.data.items import VARIANTS
 from giebench_fixtures.data.loading import load_source
 from giebench_fixtures.errors import ReleaseError
 
-from .helpers import ROOT, invented_items, write_source
+from .helpers import ROOT, invented_items, run_cli, write_source
 
 TEST_COMMIT = "0123456789abcdef0123456789abcdef01234567"
 FIRST_ITEMS = invented_items({"Gender": ["Gryphon", "Sphinx"], "Faith": ["Druid"]})
@@ -125,17 +123,6 @@ def _published_contents(mirror: Mirror) -> dict[str, bytes]:
 
 def _cli_env(cache: Path, mirror_url: str) -> dict[str, str]:
     return {**os.environ, "GIEBENCH_CACHE_DIR": str(cache), "GIEBENCH_RELEASE_URL": mirror_url}
-
-
-def _run_cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "giebench_fixtures.cli", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
 
 
 # --- downloading ---------------------------------------------------------------------
@@ -260,7 +247,7 @@ def test_cli_data_pull_reports_a_checksum_mismatch_without_a_traceback(
     mirror: Mirror, tmp_path: Path
 ) -> None:
     cache = tmp_path / "cache"
-    result = _run_cli("data", "pull", env=_cli_env(cache, mirror.base_url))
+    result = run_cli("data", "pull", env=_cli_env(cache, mirror.base_url))
     # the command pins the real GIEBench ids, which the invented files cannot match
     assert result.returncode == 1, result.stderr
     assert result.stderr.startswith("giebench: ")
@@ -274,7 +261,7 @@ def test_cli_data_pull_reports_a_checksum_mismatch_without_a_traceback(
 
 def test_cli_data_pull_reports_a_cut_off_download_without_a_traceback(mirror: Mirror, tmp_path: Path) -> None:
     mirror.truncated.add("Raw-Prompt.json")
-    result = _run_cli("data", "pull", env=_cli_env(tmp_path / "cache", mirror.base_url))
+    result = run_cli("data", "pull", env=_cli_env(tmp_path / "cache", mirror.base_url))
     assert result.returncode == 1
     assert result.stderr.startswith("giebench: could not download")
     assert "Traceback" not in result.stderr
